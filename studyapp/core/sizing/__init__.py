@@ -1,0 +1,1 @@
+"""The embedded LLM sizing engine: catalog, vectorised formulas, calc cards, lint."""

@@ -1,0 +1,29 @@
+"""Shared fixtures: paths to fixture notes and to the user's seed note when ../shared is present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SEED_DIR = REPO.parent / "shared" / "seeds"
+
+
+def seed_paths() -> list[Path]:
+    return sorted(SEED_DIR.glob("*.md")) if SEED_DIR.is_dir() else []
+
+
+@pytest.fixture
+def seed_note() -> Path:
+    """The user's real note, read from ../shared/seeds (skipped where it is absent)."""
+    paths = seed_paths()
+    if not paths:
+        pytest.skip("../shared/seeds not present")
+    return paths[0]
+
+
+@pytest.fixture
+def sample_notes_dir() -> Path:
+    return REPO / "notes"
