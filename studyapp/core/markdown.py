@@ -1,0 +1,105 @@
+"""The one Markdown configuration of studyapp, and the section outline of a note body.
+
+Every layer must see the same document structure (a heading in the card list is a
+heading in the review screen), so the parser is configured once here: CommonMark plus
+GFM tables, and the front-matter plugin so a full note never turns its YAML into a
+rule and a heading.  The ``gfm-like`` preset is avoided on purpose: its linkify eats
+the Chinese text after a bare URL.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from studyapp.core.model import Section
+
+__all__ = ["body_lines", "heading_text", "md", "parse_tokens", "sections"]
+
+# markdown-it's own line splitting (it normalises CRLF and lone CR to LF); str.splitlines
+# would also split on U+2028, VT, FF... and then disagree with token .map line numbers.
+_NEWLINE_RE = re.compile(r"\r\n?|\n")
+_SPACE_RE = re.compile(r"\s+")
+
+
+@functools.cache
+def md() -> MarkdownIt:
+    """Parser for a whole note file (frontmatter included), e.g. for rendering."""
+    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+
+
+@functools.cache
+def _body_md() -> MarkdownIt:
+    """Parser for a body whose frontmatter was already split off by :mod:`frontmatter_io`.
+
+    Without the plugin on purpose: a body that itself starts with a ``---`` rule
+    followed later by another ``---`` must not lose its first lines as "frontmatter".
+    """
+    return MarkdownIt("commonmark").enable("table")
+
+
+def parse_tokens(body: str) -> list[Token]:
+    """Block tokens of a note body; their ``.map`` lines are 0-based body lines."""
+    return _body_md().parse(body)
+
+
+def body_lines(body: str) -> list[str]:
+    """The body's lines as markdown-it numbers them (no line endings, no phantom last line)."""
+    lines = _NEWLINE_RE.split(body)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def heading_text(inline: Token | None) -> str:
+    """Plain text of a heading: emphasis/link/code markup dropped, images by alt text."""
+    if inline is None:
+        return ""
+    parts: list[str] = []
+    for child in inline.children or ():
+        if child.type in ("text", "text_special", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "image":
+            parts.append(child.content or heading_text(child))
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return _SPACE_RE.sub(" ", "".join(parts)).strip()
+
+
+def sections(tokens: Sequence[Token], lines: Sequence[str]) -> tuple[Section, ...]:
+    """Every top-level heading and the source under it, up to the next heading of the same or higher level.
+
+    Only headings at block nesting level 0 count: a ``#`` line in a fence is a fence
+    token, and a heading inside a quote or list item does not start a section of the note.
+    ``markdown`` is the section's source without its heading line(s) (two for a setext
+    heading), with leading and trailing blank lines trimmed.
+    """
+    found: list[tuple[int, str, int, int]] = []  # level, title, heading start, heading end
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.level == 0 and tok.map is not None:
+            inline = tokens[i + 1] if i + 1 < len(tokens) else None
+            found.append((int(tok.tag[1]), heading_text(inline), tok.map[0], tok.map[1]))
+    out: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    for n, (level, title, start, head_end) in enumerate(found):
+        end = next((s for lv, _, s, _ in found[n + 1 :] if lv <= level), len(lines))
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, title))
+        text = "\n".join(lines[head_end:end]).strip("\n")
+        out.append(
+            Section(
+                level=level,
+                title=title,
+                heading_path=tuple(t for _, t in stack),
+                start_line=start,
+                end_line=end,
+                markdown=text,
+            )
+        )
+    return tuple(out)
