@@ -1,0 +1,238 @@
+"""The in-session queue: ordering, relearning, skip, undo and progress."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import date, timedelta
+
+import pytest
+
+from studyapp.core.session import AnswerOutcome, QueueItem, ReviewSession, build_queue
+
+D0 = date(2025, 1, 6)
+
+
+def item(card_id: int, due: date | None = None, key: str = "", kind: str = "note") -> QueueItem:
+    return QueueItem(card_id=card_id, note_id=card_id // 10, kind=kind, due=due, sibling_key=key)
+
+
+def ids(items: list[QueueItem] | tuple[QueueItem, ...]) -> list[int]:
+    return [i.card_id for i in items]
+
+
+def order_seen(session: ReviewSession) -> list[int]:
+    """Answer every card with 5 and return the order they were shown."""
+    seen = []
+    while (cur := session.current()) is not None:
+        seen.append(cur.card_id)
+        session.answer(5)
+    return seen
+
+
+def adjacent_siblings(items: list[QueueItem]) -> int:
+    return sum(
+        1 for a, b in itertools.pairwise(items) if a.sibling_key and a.sibling_key == b.sibling_key
+    )
+
+
+# --- build_queue ---------------------------------------------------------------------------
+
+
+def test_due_oldest_first_ties_by_id_then_new() -> None:
+    due = [item(3, D0), item(1, D0), item(2, D0 - timedelta(4)), item(9, D0 - timedelta(1))]
+    new = [item(20), item(10), item(30)]
+    queue = build_queue(due, new, new_limit=10)
+    assert ids(queue) == [
+        2,
+        9,
+        1,
+        3,
+        20,
+        10,
+        30,
+    ]  # new cards keep the caller's order, after reviews
+
+
+def test_new_limit_counts_new_done_today() -> None:
+    new = [item(i) for i in range(10, 20)]
+    assert ids(build_queue([], new, new_limit=3)) == [10, 11, 12]
+    assert ids(build_queue([], new, new_limit=3, new_done_today=2)) == [10]
+    assert build_queue([], new, new_limit=3, new_done_today=5) == []
+    assert build_queue([], new, new_limit=0) == []
+
+
+def test_siblings_spread_apart() -> None:
+    # Three cells of one table row would come back to back in due order.
+    due = [
+        item(1, D0, "row-a"),
+        item(2, D0, "row-a"),
+        item(3, D0, "row-a"),
+        item(4, D0, "row-b"),
+        item(5, D0),
+    ]
+    queue = build_queue(due, [], new_limit=0)
+    assert sorted(ids(queue)) == [1, 2, 3, 4, 5]
+    assert adjacent_siblings(queue) == 0
+    assert queue[0].card_id == 1  # order disturbed only as much as needed
+
+
+def test_sibling_spreading_needs_lookahead() -> None:
+    # A A B B B: first-fit greedy would give A B A B B; the only fix is B A B A B.
+    due = [item(1, D0, "A"), item(2, D0, "A"), item(3, D0, "B"), item(4, D0, "B"), item(5, D0, "B")]
+    queue = build_queue(due, [], new_limit=0)
+    assert adjacent_siblings(queue) == 0
+    assert ids(queue) == [3, 1, 4, 2, 5]
+
+
+def test_siblings_unavoidable_keeps_everything() -> None:
+    due = [item(i, D0, "A") for i in range(1, 4)] + [item(4, D0, "B")]
+    queue = build_queue(due, [], new_limit=0)
+    assert sorted(ids(queue)) == [1, 2, 3, 4]
+    assert adjacent_siblings(queue) == 1  # A B A A: the best possible
+
+
+def test_siblings_spread_across_review_new_seam() -> None:
+    queue = build_queue([item(1, D0, "row")], [item(2, None, "row"), item(3)], new_limit=5)
+    assert ids(queue) == [1, 3, 2]
+
+
+def test_untagged_cards_are_never_siblings() -> None:
+    due = [item(i, D0) for i in range(1, 6)]
+    assert ids(build_queue(due, [], new_limit=0)) == [1, 2, 3, 4, 5]
+
+
+def test_build_queue_is_fast_on_a_big_collection() -> None:
+    due = [item(i, D0 - timedelta(i % 30), f"row-{i // 4}") for i in range(3000)]
+    start = time.perf_counter()
+    queue = build_queue(
+        due, [item(10_000 + i, None, f"new-{i // 3}") for i in range(200)], new_limit=50
+    )
+    assert time.perf_counter() - start < 1.0
+    assert len(queue) == 3050
+    assert adjacent_siblings(queue) == 0
+
+
+# --- ReviewSession -------------------------------------------------------------------------
+
+
+def test_relearn_until_four() -> None:
+    session = ReviewSession([item(1), item(2), item(3), item(4), item(5)])
+    outcomes: list[AnswerOutcome] = []
+    shown = []
+    while (cur := session.current()) is not None:
+        shown.append(cur.card_id)
+        grade = [2, 3, 4][sum(1 for o in outcomes if o.card_id == 1)] if cur.card_id == 1 else 5
+        outcomes.append(session.answer(grade))
+    card1 = [o for o in outcomes if o.card_id == 1]
+    assert [o.rescheduled for o in card1] == [True, False, False]
+    assert [o.requeued for o in card1] == [True, True, False]
+    assert shown.count(1) == 3
+    assert all(o.rescheduled and not o.requeued for o in outcomes if o.card_id != 1)
+    summary = session.summary()
+    assert (summary.answered, summary.answers, summary.relearned) == (5, 7, 1)
+    assert summary.grade_counts == (0, 0, 1, 0, 0, 4)  # first grades only
+    assert summary.cards == (1, 2, 3, 4, 5)
+
+
+def test_relearn_gap_respected() -> None:
+    session = ReviewSession([item(i) for i in range(1, 7)], relearn_gap=3)
+    session.answer(1)
+    assert ids(session.upcoming) == [2, 3, 4, 1, 5, 6]
+    assert order_seen(session) == [2, 3, 4, 1, 5, 6]
+
+
+def test_relearn_at_end_when_few_remain() -> None:
+    session = ReviewSession([item(1), item(2)], relearn_gap=3)
+    session.answer(3)
+    assert ids(session.upcoming) == [2, 1]
+    session.answer(5)
+    assert session.current() == item(1)
+    session.answer(0)  # last card, failed again: shown again immediately
+    assert session.current() == item(1)
+    assert not session.finished
+
+
+def test_custom_gap() -> None:
+    session = ReviewSession([item(i) for i in range(1, 5)], relearn_gap=1)
+    session.answer(2)
+    assert ids(session.upcoming) == [2, 1, 3, 4]
+
+
+def test_progress_counts_relearning_card_once() -> None:
+    session = ReviewSession([item(1), item(2), item(3)])
+    assert session.progress == (0, 3)
+    session.answer(2)
+    assert session.progress == (0, 3)  # card 1 is still to do, once
+    session.answer(4)
+    assert session.progress == (1, 2)
+    session.answer(5)
+    assert session.progress == (2, 1)
+    session.answer(4)
+    assert session.progress == (3, 0)
+    assert session.finished and session.current() is None
+
+
+def test_skip_buries_without_grading() -> None:
+    session = ReviewSession([item(1), item(2), item(3)])
+    assert session.skip() == item(1)
+    assert session.progress == (0, 2)
+    assert order_seen(session) == [2, 3]
+    summary = session.summary()
+    assert summary.skipped == 1
+    assert summary.cards == (2, 3)
+
+
+def test_undo_multi_level_restores_exact_state() -> None:
+    queue = [item(i) for i in range(1, 6)]
+    session = ReviewSession(queue)
+    snapshots = [(session.upcoming, session.progress, session.summary())]
+    session.answer(2)
+    snapshots.append((session.upcoming, session.progress, session.summary()))
+    session.skip()
+    snapshots.append((session.upcoming, session.progress, session.summary()))
+    session.answer(5)
+    snapshots.append((session.upcoming, session.progress, session.summary()))
+    session.answer(3)
+
+    for expected in reversed(snapshots):
+        restored = session.undo()
+        assert restored == expected[0][0]
+        assert (session.upcoming, session.progress, session.summary()) == expected
+    assert session.undo() is None
+    assert not session.can_undo
+    # After undoing the first answer the card's next grade reschedules again.
+    assert session.answer(4).rescheduled
+
+
+def test_undo_then_answer_differently() -> None:
+    session = ReviewSession([item(1), item(2)])
+    assert session.answer(1).requeued
+    assert session.undo() == item(1)
+    outcome = session.answer(5)
+    assert outcome.rescheduled and not outcome.requeued
+    assert session.summary().relearned == 0
+    assert session.summary().grade_counts[1] == 0
+
+
+def test_invalid_use() -> None:
+    with pytest.raises(ValueError):
+        ReviewSession([item(1), item(1)])
+    with pytest.raises(ValueError):
+        ReviewSession([item(1)], relearn_gap=-1)
+    session = ReviewSession([item(1)])
+    for bad in (-1, 6, True):
+        with pytest.raises(ValueError):
+            session.answer(bad)
+    session.answer(5)
+    with pytest.raises(RuntimeError):
+        session.answer(5)
+    with pytest.raises(RuntimeError):
+        session.skip()
+
+
+def test_empty_session() -> None:
+    session = ReviewSession([])
+    assert session.finished
+    assert session.progress == (0, 0)
+    assert session.summary().answered == 0
