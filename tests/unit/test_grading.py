@@ -1,0 +1,160 @@
+"""Typed-answer normalisation, number/range equivalence and the grade mapping."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from studyapp.core.grading import (
+    GradingPolicy,
+    answers_match,
+    auto_grade,
+    key_tokens,
+    normalize,
+    parse_numbers,
+)
+
+INF = math.inf
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ＩＮＴ４ 量化", "int4量化"),
+        ("存储、内存、算力、功耗", "存储,内存,算力,功耗"),
+        ("“实时”！", '"实时"!'),
+        ("（激进）【注】《书》", "激进注书"),
+        ("**加粗** `code` _em_", "加粗code em"),
+        ("Deep   Learning\t", "deep learning"),
+        ("Per-channel（精确）", "per channel精确"),
+    ],
+)
+def test_normalize_folds_equivalent_spellings(a: str, b: str) -> None:
+    assert normalize(a) == normalize(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("5%", "5"), ("deep learning", "deeplearning"), ("10×", "10")],
+)
+def test_normalize_keeps_meaningful_differences(a: str, b: str) -> None:
+    assert normalize(a) != normalize(b)
+
+
+def test_normalize_of_only_punctuation_is_empty() -> None:
+    assert normalize(" - ，。 ") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("3-5%", [(3, 5)]),
+        ("3~5 %", [(3, 5)]),
+        ("3～5%", [(3, 5)]),
+        ("3到5%", [(3, 5)]),
+        ("3%-5%", [(3, 5)]),
+        ("３－５％", [(3, 5)]),
+        ("1-2% 损失为上限", [(1, 2)]),
+        ("10-100×", [(10, 100)]),
+        ("<8GB", [(-INF, 8)]),
+        ("＜2s可接受", [(-INF, 2)]),
+        (">40GB显存，>200W功耗", [(40, INF), (200, INF)]),
+        ("1B-7B", [(1, 7)]),
+        ("1.5W", [(1.5, 1.5)]),
+        ("15,000 tokens/s", [(15000, 15000)]),
+        ("INT4量化、FP16、A100、P99、GPT-3、LLaMA-3-70B", []),
+        ("没有数字", []),
+    ],
+)
+def test_parse_numbers(text: str, numbers: list[tuple[float, float]]) -> None:
+    assert parse_numbers(text) == numbers
+
+
+@pytest.mark.parametrize(
+    ("expected", "response"),
+    [
+        ("3-5%", "3-5%"),
+        ("3-5%", "3~5 %"),
+        ("3-5%", "3到5%"),
+        ("3-5%", "３－５％"),
+        ("3-5% 损失可接受", "3-5"),
+        ("3-5% 损失可接受", "3~5%损失可接受"),
+        ("激进（10-100× 压缩）", "10-100倍"),
+        ("激进（10-100× 压缩）", "10-100x"),
+        ("8GB", "8 GB"),
+        ("INT4量化、知识蒸馏、激进剪枝", "ｉｎｔ４量化，知识蒸馏，激进剪枝"),
+        ("存储、内存、算力、功耗", "内存 存储 功耗 算力"),
+        ("CPU/NPU，<8GB RAM，<10W功耗", "cpu npu <8gb ram <10w 功耗"),
+        ("Per-tensor（快速）", "per tensor 快速"),
+    ],
+)
+def test_answers_match_accepts_the_same_fact(expected: str, response: str) -> None:
+    assert answers_match(expected, response)
+
+
+@pytest.mark.parametrize(
+    ("expected", "response"),
+    [
+        ("3-5%", "1-2%"),
+        ("3-5% 损失可接受", "1-2%"),
+        ("1-2% 损失为上限", "3-5%"),
+        ("3-5%", "35%"),
+        ("3-5%", "3 5%"),
+        ("3-5%", "3-6%"),
+        ("<8GB", "8GB"),
+        (">40GB", "<40GB"),
+        ("10-100×", "10-100%"),
+        ("8GB", "8MB"),
+        ("INT4量化", "4"),
+        ("INT4量化", "INT8量化"),
+        ("存储、内存、算力、功耗", "存储、内存、算力"),
+        ("CPU/NPU，<8GB RAM，<10W功耗", "<8GB <10W"),
+        ("存储、内存", "存储、内存" + "、其他" * 20),
+        ("激进", ""),
+        ("激进", "  ，。 "),
+        ("非结构化（压缩比高）", "结构化（硬件友好）"),
+        ("1.5", "1 5"),
+    ],
+)
+def test_answers_match_rejects_wrong_or_partial_answers(expected: str, response: str) -> None:
+    assert not answers_match(expected, response)
+
+
+def test_key_tokens_split_list_cells_and_drop_numbers() -> None:
+    assert key_tokens("存储、内存、算力、功耗") == ["存储", "内存", "算力", "功耗"]
+    assert key_tokens("激进（10-100× 压缩）") == ["激进", "压缩"]
+
+
+def test_policy_defaults_and_validation() -> None:
+    policy = GradingPolicy()
+    assert (policy.fast_ms, policy.slow_ms) == (8000, 30000)
+    with pytest.raises(ValueError):
+        GradingPolicy(fast_ms=10_000, slow_ms=5_000)
+    with pytest.raises(ValueError):
+        GradingPolicy(fast_ms=-1)
+
+
+@pytest.mark.parametrize(
+    ("correct", "elapsed", "hinted", "grade"),
+    [
+        (True, 0, False, 5),
+        (True, 8000, False, 5),
+        (True, 8001, False, 4),
+        (True, 29_999, False, 4),
+        (True, 30_000, False, 3),
+        (True, 1000, True, 3),
+        (True, -50, False, 5),
+        (False, 1000, False, 1),
+        (False, 60_000, True, 1),
+    ],
+)
+def test_auto_grade_thresholds(correct: bool, elapsed: int, hinted: bool, grade: int) -> None:
+    assert auto_grade(correct, elapsed, hinted) == grade
+
+
+def test_auto_grade_uses_the_given_policy() -> None:
+    policy = GradingPolicy(fast_ms=2000, slow_ms=4000)
+    assert auto_grade(True, 2500, policy=policy) == 4
+    assert auto_grade(True, 4000, policy=policy) == 3
+    assert auto_grade(True, 2500) == 5
