@@ -15,6 +15,16 @@ def seed_paths() -> list[Path]:
     return sorted(SEED_DIR.glob("*.md")) if SEED_DIR.is_dir() else []
 
 
+def copy_seeds(target: Path) -> list[Path]:
+    """Copy the seed notes into ``target`` as ordinary writable files (shared/ is read-only)."""
+    copies = []
+    for seed in seed_paths():
+        dst = target / seed.name
+        dst.write_bytes(seed.read_bytes())
+        copies.append(dst)
+    return copies
+
+
 @pytest.fixture
 def seed_note() -> Path:
     """The user's real note, read from ../shared/seeds (skipped where it is absent)."""

@@ -66,8 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     func = getattr(args, "func", None)
     if func is None:
         return _open_tui(ctx, parser)
+    from studyapp.cli.common import CliError
+
     try:
         return int(func(args, ctx))
+    except CliError as exc:
+        print(f"studyapp: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     finally:

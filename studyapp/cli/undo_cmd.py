@@ -1,0 +1,29 @@
+"""``studyapp undo``: revert the last answer (database and note bytes), repeatable."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from studyapp.cli.common import open_writer
+from studyapp.cli.context import CliContext
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("undo", help="undo the last answer of the latest session")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    from studyapp.services.review import ReviewService
+
+    coll = open_writer(ctx, sync=False)
+    result = ReviewService(coll).undo_last()
+    if result is None:
+        print("Nothing to undo in the latest session.")
+        return 1
+    where = "note restored" if result.restored_file else "database only"
+    print(f"Undid answer #{result.log_id} (card {result.card_id}, grade {result.grade}); {where}.")
+    if result.message:
+        print(result.message)
+    return 0

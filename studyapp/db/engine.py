@@ -1,0 +1,88 @@
+"""Engine factory and start-up migration.
+
+No engine exists at import time: :func:`open_engine` builds one for a path, sets the
+connection pragmas through an event listener and brings the schema to the newest
+revision with Alembic, run with foreign keys OFF (a batch table copy with foreign keys
+ON would cascade-delete the review history).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.pool import NullPool
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(Exception):
+    """A database problem the user can act on (locked, unreadable, newer schema)."""
+
+
+def migrations_dir() -> Path:
+    """The Alembic script folder: inside the installed package, else the repo's ``migrations/``."""
+    packaged = resources.files("studyapp") / "_migrations"
+    packaged_path = Path(str(packaged))
+    if (packaged_path / "env.py").is_file():
+        return packaged_path
+    return Path(__file__).resolve().parent.parent.parent / "migrations"
+
+
+def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def make_engine(db_path: Path | str) -> Engine:
+    """An engine with WAL, foreign keys and a busy timeout on every connection."""
+    url = "sqlite://" if str(db_path) == ":memory:" else f"sqlite:///{Path(db_path)}"
+    engine = create_engine(url, poolclass=NullPool if str(db_path) != ":memory:" else None)
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Apply every pending migration (FK off while migrating, checked afterwards)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        connection.commit()
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+        connection.commit()
+        problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.commit()
+    if problems:
+        raise DatabaseError(f"foreign key check failed after migration: {problems[:5]}")
+
+
+def open_engine(db_path: Path | str) -> Engine:
+    """Create the folder, the engine and the newest schema."""
+    if str(db_path) != ":memory:":
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(db_path)
+    try:
+        upgrade_schema(engine)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        engine.dispose()
+        if "locked" in str(exc):
+            raise DatabaseError(f"{db_path}: database is locked by another studyapp") from exc
+        if isinstance(exc, DatabaseError):
+            raise
+        raise DatabaseError(f"{db_path}: cannot open database ({exc})") from exc
+    return engine

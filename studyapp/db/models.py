@@ -1,0 +1,207 @@
+"""ORM models: the SQLite index of a notes folder and the review history.
+
+The notes are the source of truth for their text and their frontmatter; the database
+holds what is derived from them (sections, cards) plus what only the app knows (each
+card's SM-2 state and the review log).  The schema is owned by the Alembic migrations
+in ``migrations/``; ``tests/db/test_migrations.py`` checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+#: Named constraints, so batch migrations on SQLite can find and alter them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Note(Base):
+    """One Markdown file of the notes folder, as last read."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String, unique=True)  # posix, relative to the notes folder
+    title: Mapped[str] = mapped_column(String, default="")
+    folder: Mapped[str] = mapped_column(String, default="", index=True)
+    created: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_reviewed: Mapped[date | None] = mapped_column(Date, nullable=True)
+    next_review: Mapped[date | None] = mapped_column(Date, nullable=True)
+    review_count: Mapped[int] = mapped_column(Integer, default=0)
+    difficulty: Mapped[str] = mapped_column(String, default="medium")
+    mastery_level: Mapped[float] = mapped_column(Float, default=0.0)
+    has_frontmatter: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra_json: Mapped[str] = mapped_column(Text, default="{}")  # unknown frontmatter keys, untouched
+    warnings_json: Mapped[str] = mapped_column(Text, default="[]")
+    parse_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_line_offset: Mapped[int] = mapped_column(Integer, default=0)
+    answer_markdown: Mapped[str] = mapped_column(Text, default="")
+    content_sha256: Mapped[str] = mapped_column(String, default="")
+    mtime_ns: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    cards: Mapped[list[Card]] = relationship(back_populates="note")
+    tags: Mapped[list[Tag]] = relationship(secondary="note_tags", back_populates="notes")
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String, unique=True)
+
+    notes: Mapped[list[Note]] = relationship(secondary="note_tags", back_populates="tags")
+
+
+class NoteTag(Base):
+    __tablename__ = "note_tags"
+
+    note_id: Mapped[int] = mapped_column(
+        ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Card(Base):
+    """One thing to recall, with its own SM-2 state.
+
+    ``(note_id, kind, anchor)`` is the structural identity; calc cards have no note
+    (``note_id`` NULL) and are linked to notes through :class:`CardLink`.
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("note_id", "kind", "anchor", name="uq_cards_identity"),
+        Index("ix_cards_queue", "retired", "suspended", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notes.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String)
+    anchor: Mapped[str] = mapped_column(String)
+    title: Mapped[str] = mapped_column(String, default="")
+    payload_json: Mapped[str] = mapped_column(Text, default="{}")
+    sibling_key: Mapped[str] = mapped_column(String, default="")
+    ef_milli: Mapped[int] = mapped_column(Integer, default=2500)
+    interval: Mapped[int] = mapped_column(Integer, default=0)
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)  # None: new, never reviewed
+    last_review: Mapped[date | None] = mapped_column(Date, nullable=True)
+    first_seen: Mapped[date | None] = mapped_column(Date, nullable=True)  # study day it stopped being new
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    buried_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)  # its anchor disappeared
+
+    note: Mapped[Note | None] = relationship(back_populates="cards")
+
+
+class CardLink(Base):
+    """Calc cards linked to the notes about deployment/compression."""
+
+    __tablename__ = "card_links"
+
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ReviewLog(Base):
+    """Every answer, rich enough to replay SM-2 or fit another scheduler later.
+
+    ``writeback`` tracks the note write of a ``note`` card answer: ``pending`` until the
+    file has been replaced, ``done`` after, ``deferred`` when the file could not be
+    written (read-only, disk full, folder missing) and ``none`` for answers that do not
+    touch a file.  Start-up reconciliation finishes pending and deferred rows.
+    ``fm_before``/``fm_after`` hold the exact frontmatter block bytes, which is what
+    lets ``undo`` restore a note byte for byte.
+    """
+
+    __tablename__ = "review_log"
+    __table_args__ = (Index("ix_review_log_day", "study_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    note_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notes.id", ondelete="SET NULL"), nullable=True
+    )
+    session_id: Mapped[str] = mapped_column(String, index=True)
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
+    study_day: Mapped[date] = mapped_column(Date)
+    grade: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String, default="note")
+    cram: Mapped[bool] = mapped_column(Boolean, default=False)
+    rescheduled: Mapped[bool] = mapped_column(Boolean, default=True)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    seed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    ef_before: Mapped[int] = mapped_column(Integer)
+    ef_after: Mapped[int] = mapped_column(Integer)
+    interval_before: Mapped[int] = mapped_column(Integer)
+    interval_after: Mapped[int] = mapped_column(Integer)
+    reps_before: Mapped[int] = mapped_column(Integer)
+    reps_after: Mapped[int] = mapped_column(Integer)
+    lapses_before: Mapped[int] = mapped_column(Integer, default=0)
+    lapses_after: Mapped[int] = mapped_column(Integer, default=0)
+    due_before: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_after: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_review_before: Mapped[date | None] = mapped_column(Date, nullable=True)
+    first_seen_before: Mapped[date | None] = mapped_column(Date, nullable=True)
+    writeback: Mapped[str] = mapped_column(String, default="none")
+    writeback_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fm_before: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    fm_after: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    note_values_before: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    note_values_after: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ImportProblem(Base):
+    """Notes rejected (or partially accepted) by the last import, for the UI to list."""
+
+    __tablename__ = "import_problems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String)
+    error: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String, default="error")  # error | warning
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Setting(Base):
+    """User settings (new cards per day, rollover hour, ...), as JSON values."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,112 @@
+"""A collection: one notes folder, one database, one clock.
+
+Everything above the core goes through a :class:`Collection`, which owns the engine,
+the writer lock and the clock.  The clock is injected (``clock`` returns an aware
+UTC ``datetime``) so tests and ``--today`` can pin the study day; nothing below
+reads the system time directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from studyapp.core.studyday import study_day
+from studyapp.db.engine import open_engine
+from studyapp.services.lock import WriterLock
+from studyapp.services.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Collection:
+    def __init__(
+        self,
+        engine: Engine,
+        db_path: Path,
+        notes_dir: Path,
+        *,
+        today_override: date | None = None,
+        clock: Clock = system_clock,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self.engine = engine
+        self.db_path = db_path
+        self.notes_dir = notes_dir
+        self.today_override = today_override
+        self.clock = clock
+        self.tz = tz
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._lock: WriterLock | None = None
+        self._settings: Settings | None = None
+
+    @classmethod
+    def open(
+        cls,
+        db_path: Path | str,
+        notes_dir: Path | str,
+        *,
+        today_override: date | None = None,
+        clock: Clock = system_clock,
+        tz: tzinfo | None = None,
+    ) -> Collection:
+        db = Path(db_path)
+        return cls(
+            open_engine(db),
+            db,
+            Path(notes_dir),
+            today_override=today_override,
+            clock=clock,
+            tz=tz,
+        )
+
+    # -- plumbing ---------------------------------------------------------------
+    def session(self) -> Session:
+        return self._sessions()
+
+    def acquire_writer(self) -> None:
+        """Take the single-writer lock (raises :class:`CollectionLocked`)."""
+        if self._lock is None:
+            lock = WriterLock(self.db_path)
+            lock.acquire()
+            self._lock = lock
+
+    @property
+    def is_writer(self) -> bool:
+        return self._lock is not None
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        self.engine.dispose()
+
+    # -- settings and time ----------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            with self.session() as session:
+                self._settings = Settings.load(session)
+        return self._settings
+
+    def save_settings(self, settings: Settings) -> None:
+        with self.session() as session, session.begin():
+            settings.save(session)
+        self._settings = settings
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        """The study day: ``--today`` if given, else local date minus the rollover hour."""
+        if self.today_override is not None:
+            return self.today_override
+        return study_day(self.now(), self.tz, self.settings.rollover_hour)

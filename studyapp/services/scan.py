@@ -1,0 +1,79 @@
+"""Finding the notes of a folder.
+
+Recursive ``*.md``, hidden folders and files skipped, symlinks followed only while
+they stay inside the notes folder, and each real directory visited once (so a
+symlink loop ends).  Stale temp files of an interrupted write-back are removed when
+the caller holds the writer lock (nobody else can be writing one).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TEMP_PREFIX = ".studyapp-"
+TEMP_SUFFIX = ".tmp"
+
+
+@dataclass(frozen=True)
+class FoundNote:
+    rel_path: str  # posix, relative to the root
+    abs_path: Path
+    mtime_ns: int
+    size: int
+
+
+def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNote]:
+    """Every note under ``root``, sorted by relative path."""
+    root_real = os.path.realpath(root)
+    found: list[FoundNote] = []
+    seen_dirs: set[str] = set()
+    stack = [root_real]
+    while stack:
+        current = stack.pop()
+        if current in seen_dirs:
+            continue
+        seen_dirs.add(current)
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                if (
+                    remove_stale_temps
+                    and name.startswith(TEMP_PREFIX)
+                    and name.endswith(TEMP_SUFFIX)
+                    and entry.is_file(follow_symlinks=False)
+                ):
+                    _unlink_quietly(entry.path)
+                continue
+            try:
+                real = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+                if real != entry.path and not _inside(real, root_real):
+                    continue  # a link out of the notes folder
+                if entry.is_dir(follow_symlinks=True):
+                    stack.append(real)
+                    continue
+                if not name.lower().endswith(".md") or not entry.is_file(follow_symlinks=True):
+                    continue
+                st = entry.stat(follow_symlinks=True)
+            except OSError:
+                continue
+            rel = os.path.relpath(os.path.join(current, name), root_real).replace(os.sep, "/")
+            found.append(FoundNote(rel, Path(root_real) / rel, st.st_mtime_ns, st.st_size))
+    found.sort(key=lambda f: f.rel_path)
+    return found
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

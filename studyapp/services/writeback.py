@@ -1,0 +1,175 @@
+"""Writing a note card's schedule into its note, crash-consistently.
+
+Order of operations for one answer (see :mod:`studyapp.services.review`):
+
+1. one DB transaction records the answer and a ``pending`` write-back with the
+   values to write (``note_values_after``);
+2. the note file is rewritten atomically (only the schedule keys' lines change);
+3. a second transaction marks the row ``done`` and stores the file's new hash and
+   the exact frontmatter head before/after (for byte-exact undo).
+
+A crash after 1 leaves a pending row; :func:`finish_pending` (run at start-up) rolls
+it forward: it re-reads the note and applies the same values, which is idempotent,
+so the answer ends up in both the database and the note.  A note that changed on
+disk since it was read is re-imported first, then written: the user's edit survives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from studyapp.core.atomic import WriteConflict, atomic_write
+from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note, write_schedule
+from studyapp.db.models import Note, ReviewLog
+from studyapp.services.collection import Collection
+
+#: Statuses of ReviewLog.writeback that still owe the note a write.
+OWED = ("pending", "deferred", "undo_pending")
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    status: str  # "done" | "deferred"
+    message: str | None = None
+
+
+def encode_values(values: dict[str, Any]) -> str:
+    return json.dumps(
+        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()},
+        ensure_ascii=False,
+    )
+
+
+def decode_values(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    raw = json.loads(text)
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in ("last_reviewed", "next_review", "created") and isinstance(value, str):
+            out[key] = date.fromisoformat(value)
+        else:
+            out[key] = value
+    return out
+
+
+def head_of(data: bytes) -> bytes:
+    """The bytes before the body: BOM and the whole frontmatter block with its fences."""
+    parts = split_note(data)
+    return data[: parts.body_start]
+
+
+def write_values(coll: Collection, note_id: int, values: dict[str, Any]) -> tuple[bytes, bytes]:
+    """Apply ``values`` to the note's file; returns (head before, head after).
+
+    Re-imports the note first when it changed on disk since it was read.
+    Raises ``OSError`` (read-only, disk full, folder missing) for the caller to defer.
+    """
+    from studyapp.services.importer import reimport_one
+
+    for attempt in range(3):
+        with coll.session() as session:
+            note = session.get(Note, note_id)
+            if note is None:
+                raise FileNotFoundError(f"note {note_id} is not in the database")
+            rel_path, known_sha = note.path, note.content_sha256
+        path = coll.notes_dir / rel_path
+        data = path.read_bytes()
+        current_sha = sha256_hex(data)
+        if current_sha != known_sha:
+            reimport_one(coll, rel_path)  # the user's edit becomes what we write into
+            continue
+        new_data = write_schedule(data, values)
+        if new_data != data:
+            try:
+                atomic_write(path, new_data, expected_sha256=current_sha)
+            except WriteConflict:
+                if attempt == 2:
+                    raise
+                continue
+        _store_file_state(coll, note_id, path, new_data, values)
+        return head_of(data), head_of(new_data)
+    raise WriteConflict(path, "the note keeps changing on disk; not written")
+
+
+def _store_file_state(
+    coll: Collection, note_id: int, path: Path, data: bytes, values: dict[str, Any]
+) -> None:
+    st = os.stat(path)
+    with coll.session() as session, session.begin():
+        session.execute(
+            update(Note)
+            .where(Note.id == note_id)
+            .values(
+                content_sha256=sha256_hex(data),
+                mtime_ns=st.st_mtime_ns,
+                size=st.st_size,
+                **{k: v for k, v in values.items() if k in _NOTE_COLUMNS},
+            )
+        )
+
+
+_NOTE_COLUMNS = {"last_reviewed", "next_review", "review_count", "mastery_level"}
+
+
+def perform(coll: Collection, log_id: int) -> WriteOutcome:
+    """Do the write a review-log row owes its note, and record the outcome."""
+    with coll.session() as session:
+        log = session.get(ReviewLog, log_id)
+        if log is None or log.writeback not in OWED or log.note_id is None:
+            return WriteOutcome("done")
+        note_id = log.note_id
+        undoing = log.writeback == "undo_pending"
+        values = decode_values(log.note_values_before if undoing else log.note_values_after)
+    try:
+        before, after = write_values(coll, note_id, values)
+    except (OSError, WriteConflict, WriteBackError) as exc:
+        message = f"note not written ({_describe(exc)}); the review is kept and will be written later"
+        with coll.session() as session, session.begin():
+            row = session.get(ReviewLog, log_id)
+            if row is not None and not undoing:
+                row.writeback, row.writeback_error = "deferred", _describe(exc)
+            elif row is not None:
+                row.writeback_error = _describe(exc)
+        return WriteOutcome("deferred", message)
+    with coll.session() as session, session.begin():
+        row = session.get(ReviewLog, log_id)
+        if row is not None:
+            if undoing:
+                row.writeback = "undone"
+            else:
+                row.writeback, row.writeback_error = "done", None
+                if row.fm_before is None:
+                    row.fm_before = before
+                row.fm_after = after
+    return WriteOutcome("done")
+
+
+def finish_pending(coll: Collection) -> list[str]:
+    """Roll forward every write-back a crash or a fault left owed; returns messages."""
+    with coll.session() as session:
+        owed = list(
+            session.scalars(
+                select(ReviewLog.id).where(ReviewLog.writeback.in_(OWED)).order_by(ReviewLog.id)
+            )
+        )
+    messages = []
+    for log_id in owed:
+        outcome = perform(coll, log_id)
+        if outcome.message:
+            messages.append(outcome.message)
+    return messages
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        name = getattr(exc, "filename", None)
+        return f"{exc.strerror}: {name}" if name else exc.strerror
+    return str(exc)

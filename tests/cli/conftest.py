@@ -1,0 +1,49 @@
+"""CLI fixtures: a temp collection addressed through --db/--notes and a runner."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from studyapp.cli.main import main
+from tests.conftest import REPO, copy_seeds
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Runner = Callable[..., Result]
+
+
+@pytest.fixture
+def notes_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "notes"
+    shutil.copytree(REPO / "notes", target)
+    copy_seeds(target)
+    return target
+
+
+@pytest.fixture
+def cli(tmp_path: Path, notes_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
+    """Run ``studyapp --db tmp --notes tmp --today 2026-11-25 ARGS`` in-process."""
+    monkeypatch.delenv("STUDYAPP_DB", raising=False)
+    monkeypatch.delenv("STUDYAPP_NOTES", raising=False)
+    monkeypatch.delenv("STUDYAPP_TODAY", raising=False)
+
+    def run(*args: str, stdin: str = "", today: str = "2026-11-25") -> Result:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(["--db", str(tmp_path / "db.sqlite3"), "--notes", str(notes_dir), "--today", today, *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,59 @@
+"""Schema ownership: Alembic creates exactly the ORM's schema, with FK checks intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from studyapp.db.engine import make_engine, migrations_dir, open_engine, upgrade_schema
+from studyapp.db.models import Base
+
+
+def test_upgrade_creates_every_table(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "a.sqlite3")
+    names = set(inspect(engine).get_table_names())
+    assert {"notes", "cards", "review_log", "tags", "note_tags", "card_links", "settings"} <= names
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    engine.dispose()
+
+
+def test_models_match_migrations(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "b.sqlite3")
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_pragmas_on_every_connection(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "c.sqlite3")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    engine.dispose()
+
+
+def test_upgrade_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    engine = open_engine(db)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO notes (path, title, folder, review_count, difficulty, "
+                          "mastery_level, has_frontmatter, extra_json, warnings_json, body, "
+                          "body_line_offset, answer_markdown, content_sha256, mtime_ns, size, missing) "
+                          "VALUES ('a.md','A','',0,'medium',0,1,'{}','[]','',0,'','',0,0,0)"))
+    engine.dispose()
+    engine = make_engine(db)
+    upgrade_schema(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM notes")).scalar() == 1
+    engine.dispose()
+
+
+def test_migrations_folder_resolves() -> None:
+    assert (migrations_dir() / "env.py").is_file()
+    assert any((migrations_dir() / "versions").glob("0001_*.py"))
