@@ -41,7 +41,9 @@ def sample_notes_dir() -> Path:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--run-slow", action="store_true", default=False,
+        "--run-slow",
+        action="store_true",
+        default=False,
         help="also run the long reliability variants (e.g. 200 SIGKILLs)",
     )
 

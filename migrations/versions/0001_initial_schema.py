@@ -173,7 +173,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_review_log_session_id"), ["session_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("review_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_review_log_session_id"))

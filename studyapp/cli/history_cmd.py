@@ -25,6 +25,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         return 0
     for r in rows:
         flags = " (cram)" if r["cram"] else "" + (" (undone)" if r["undone"] else "")
-        print(f"{r['study_day']}  grade {r['grade']}  {r['kind']:<5} {r['title']}  "
-              f"→ {r['due_after'] or '-'}{flags}")
+        print(
+            f"{r['study_day']}  grade {r['grade']}  {r['kind']:<5} {r['title']}  "
+            f"→ {r['due_after'] or '-'}{flags}"
+        )
     return 0

@@ -14,7 +14,9 @@ from studyapp.services.lock import CollectionLocked
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("import", help="import (or re-import) a notes folder")
-    parser.add_argument("dir", nargs="?", help="notes folder (default: --notes or the sample notes)")
+    parser.add_argument(
+        "dir", nargs="?", help="notes folder (default: --notes or the sample notes)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=run)
 

@@ -26,6 +26,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     for r in rows:
         nxt = r.next_review.isoformat() if r.next_review else "-"
         flag = " (missing)" if r.missing else ""
-        print(f"{r.path}{flag}\n    {r.title} · next {nxt} · reviews {r.review_count} · "
-              f"mastery {r.mastery_level:.2f} · {r.cards} cards")
+        print(
+            f"{r.path}{flag}\n    {r.title} · next {nxt} · reviews {r.review_count} · "
+            f"mastery {r.mastery_level:.2f} · {r.cards} cards"
+        )
     return 0

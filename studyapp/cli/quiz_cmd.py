@@ -52,8 +52,14 @@ def run_plain(args: argparse.Namespace, ctx: CliContext, io: Io) -> int:
         correct = answer.correct if answer.correct is not None else answer.grade >= 3
         score.add(card_id, correct, view.title, view.payload.get("answer", ""))
         service.record(
-            card_id, answer.grade, session_id=session_id, duration_ms=answer.elapsed_ms,
-            response=answer.response, correct=correct, seed=answer.seed, cram=True,
+            card_id,
+            answer.grade,
+            session_id=session_id,
+            duration_ms=answer.elapsed_ms,
+            response=answer.response,
+            correct=correct,
+            seed=answer.seed,
+            cram=True,
         )
     io.say("")
     io.say(f"Score: {score.correct}/{score.answered} ({score.percent:.0f}%)")

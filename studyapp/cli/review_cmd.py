@@ -62,8 +62,10 @@ def run_plain(args: argparse.Namespace, ctx: CliContext, io: Io) -> int:
             seed=answer.seed,
         )
         if result.rescheduled:
-            io.say(f"next review {result.after.due.isoformat() if result.after.due else '-'} "
-                   f"(interval {result.after.interval} d, ease {result.after.ef_milli / 1000:.2f})")
+            io.say(
+                f"next review {result.after.due.isoformat() if result.after.due else '-'} "
+                f"(interval {result.after.interval} d, ease {result.after.ef_milli / 1000:.2f})"
+            )
         if outcome.requeued:
             io.say("↻ this card comes back later in the session")
         if result.message:

@@ -23,9 +23,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         print_json(s.to_json())
         return 0
     retention = f"{s.retention_30d * 100:.0f}%" if s.retention_30d is not None else "-"
-    print(f"Study day {s.today.isoformat()}: {s.due_today} due ({s.overdue} overdue), "
-          f"{s.new_available} new available, {s.reviewed_today} reviewed today")
-    print(f"Streak {s.streak} days · retention (30 d) {retention} · "
-          f"{s.notes} notes, {s.cards} cards")
+    print(
+        f"Study day {s.today.isoformat()}: {s.due_today} due ({s.overdue} overdue), "
+        f"{s.new_available} new available, {s.reviewed_today} reviewed today"
+    )
+    print(
+        f"Streak {s.streak} days · retention (30 d) {retention} · {s.notes} notes, {s.cards} cards"
+    )
     print("Forecast (14 d): " + " ".join(str(n) for n in s.forecast_14d))
     return 0

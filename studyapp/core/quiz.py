@@ -68,5 +68,7 @@ def grade_response(
     if prompt.kind == "note":
         return None
     if prompt.kind == "table":
-        return grade_table(prompt, response, elapsed_ms, hinted=hinted, policy=policy or GradingPolicy())
+        return grade_table(
+            prompt, response, elapsed_ms, hinted=hinted, policy=policy or GradingPolicy()
+        )
     return grade_calc(prompt, response, elapsed_ms)

@@ -56,7 +56,9 @@ class Note(Base):
     difficulty: Mapped[str] = mapped_column(String, default="medium")
     mastery_level: Mapped[float] = mapped_column(Float, default=0.0)
     has_frontmatter: Mapped[bool] = mapped_column(Boolean, default=True)
-    extra_json: Mapped[str] = mapped_column(Text, default="{}")  # unknown frontmatter keys, untouched
+    extra_json: Mapped[str] = mapped_column(
+        Text, default="{}"
+    )  # unknown frontmatter keys, untouched
     warnings_json: Mapped[str] = mapped_column(Text, default="[]")
     parse_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     body: Mapped[str] = mapped_column(Text, default="")
@@ -118,7 +120,9 @@ class Card(Base):
     lapses: Mapped[int] = mapped_column(Integer, default=0)
     due: Mapped[date | None] = mapped_column(Date, nullable=True)  # None: new, never reviewed
     last_review: Mapped[date | None] = mapped_column(Date, nullable=True)
-    first_seen: Mapped[date | None] = mapped_column(Date, nullable=True)  # study day it stopped being new
+    first_seen: Mapped[date | None] = mapped_column(
+        Date, nullable=True
+    )  # study day it stopped being new
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     buried_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)  # its anchor disappeared
@@ -131,8 +135,12 @@ class CardLink(Base):
 
     __tablename__ = "card_links"
 
-    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True)
-    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True)
+    card_id: Mapped[int] = mapped_column(
+        ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True
+    )
+    note_id: Mapped[int] = mapped_column(
+        ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class ReviewLog(Base):

@@ -308,7 +308,9 @@ class _Writer:
     def update_note(self, note_id: int, parsed: Parsed, item: FoundNote, *, revived: bool) -> None:
         values = self._note_values(parsed, item)
         before = self.session.execute(
-            select(Note.next_review, Note.review_count, Note.last_reviewed).where(Note.id == note_id)
+            select(Note.next_review, Note.review_count, Note.last_reviewed).where(
+                Note.id == note_id
+            )
         ).one()
         self.session.execute(update(Note).where(Note.id == note_id).values(**values))
         self._set_tags(note_id, parsed)
@@ -344,9 +346,7 @@ class _Writer:
                     select(Card.id, _literal(note_id)).where(
                         Card.kind == "calc",
                         Card.note_id.is_(None),
-                        ~Card.id.in_(
-                            select(CardLink.card_id).where(CardLink.note_id == note_id)
-                        ),
+                        ~Card.id.in_(select(CardLink.card_id).where(CardLink.note_id == note_id)),
                     ),
                 )
             )
@@ -389,7 +389,9 @@ class _Writer:
                 self.session.execute(
                     update(Card)
                     .where(Card.id == card_id)
-                    .values(title=spec.title, payload_json=payload, sibling_key=sibling, retired=False)
+                    .values(
+                        title=spec.title, payload_json=payload, sibling_key=sibling, retired=False
+                    )
                 )
                 continue
             state = self._initial_state(spec, parsed)
@@ -412,14 +414,20 @@ class _Writer:
             )
         if new_rows:
             self.session.execute(insert(Card), new_rows)
-        gone = [card_id for key, (card_id, retired) in existing.items() if key not in seen and not retired]
+        gone = [
+            card_id
+            for key, (card_id, retired) in existing.items()
+            if key not in seen and not retired
+        ]
         if gone:
             self.session.execute(update(Card).where(Card.id.in_(gone)).values(retired=True))
 
     def sync_calc_cards(self) -> None:
         """Make sure every calc template has its card (one deck, shared by all notes)."""
         have = set(
-            self.session.scalars(select(Card.anchor).where(Card.kind == "calc", Card.note_id.is_(None)))
+            self.session.scalars(
+                select(Card.anchor).where(Card.kind == "calc", Card.note_id.is_(None))
+            )
         )
         rows = [
             {
@@ -453,4 +461,12 @@ def reimport_one(coll: Collection, rel_path: str) -> ImportReport:
     return import_notes(coll, only=[rel_path])
 
 
-__all__ = ["ImportReport", "Parsed", "Problem", "import_notes", "parse_file", "parse_many", "reimport_one"]
+__all__ = [
+    "ImportReport",
+    "Parsed",
+    "Problem",
+    "import_notes",
+    "parse_file",
+    "parse_many",
+    "reimport_one",
+]

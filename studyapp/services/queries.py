@@ -48,8 +48,14 @@ def due_cards(coll: Collection, **filters: Any) -> list[DueCard]:
             r.id: r
             for r in session.execute(
                 select(
-                    Card.id, Card.kind, Card.title, Card.due, Card.interval, Card.ef_milli,
-                    Card.reps, Note.path,
+                    Card.id,
+                    Card.kind,
+                    Card.title,
+                    Card.due,
+                    Card.interval,
+                    Card.ef_milli,
+                    Card.reps,
+                    Note.path,
                 )
                 .outerjoin(Note, Note.id == Card.note_id)
                 .where(Card.id.in_(ids))
@@ -106,9 +112,19 @@ def notes(coll: Collection, *, include_missing: bool = False) -> list[NoteRow]:
             query = query.where(Note.missing.is_(False))
         return [
             NoteRow(
-                n.id, n.path, n.title, n.folder, sorted(tags.get(n.id, [])), n.difficulty,
-                n.review_count, n.last_reviewed, n.next_review, n.mastery_level,
-                int(counts.get(n.id, 0)), n.missing, n.parse_error,
+                n.id,
+                n.path,
+                n.title,
+                n.folder,
+                sorted(tags.get(n.id, [])),
+                n.difficulty,
+                n.review_count,
+                n.last_reviewed,
+                n.next_review,
+                n.mastery_level,
+                int(counts.get(n.id, 0)),
+                n.missing,
+                n.parse_error,
             )
             for n in session.scalars(query)
         ]
@@ -181,7 +197,14 @@ class Stats:
         return data
 
 
-_INTERVAL_BUCKETS = ((1, "1d"), (3, "2-3d"), (7, "4-7d"), (21, "1-3w"), (60, "3w-2m"), (10**9, ">2m"))
+_INTERVAL_BUCKETS = (
+    (1, "1d"),
+    (3, "2-3d"),
+    (7, "4-7d"),
+    (21, "1-3w"),
+    (60, "3w-2m"),
+    (10**9, ">2m"),
+)
 
 
 def stats(coll: Collection, *, today: date | None = None) -> Stats:
@@ -237,12 +260,14 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
             .limit(10)
         ).all()
         problems = session.scalar(select(func.count()).select_from(ImportProblem)) or 0
-        note_count = session.scalar(
-            select(func.count()).select_from(Note).where(Note.missing.is_(False))
-        ) or 0
-        card_count = session.scalar(
-            select(func.count()).select_from(Card).where(Card.retired.is_(False))
-        ) or 0
+        note_count = (
+            session.scalar(select(func.count()).select_from(Note).where(Note.missing.is_(False)))
+            or 0
+        )
+        card_count = (
+            session.scalar(select(func.count()).select_from(Card).where(Card.retired.is_(False)))
+            or 0
+        )
     histogram: Counter[str] = Counter()
     for _due, interval, _kind in scheduled:
         for bound, label in _INTERVAL_BUCKETS:
@@ -264,8 +289,14 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
         mastery_by_tag={name: round(float(v or 0), 2) for name, v in mastery_tag},
         mastery_by_folder={(name or "."): round(float(v or 0), 2) for name, v in mastery_folder},
         hardest=[
-            {"card_id": r.id, "title": r.title, "kind": r.kind, "ease": r.ef_milli / 1000,
-             "lapses": r.lapses, "note": r.path}
+            {
+                "card_id": r.id,
+                "title": r.title,
+                "kind": r.kind,
+                "ease": r.ef_milli / 1000,
+                "lapses": r.lapses,
+                "note": r.path,
+            }
             for r in hardest_rows
         ],
         import_problems=int(problems),

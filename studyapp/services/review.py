@@ -116,9 +116,9 @@ class ReviewService:
             if tag:
                 base = base.where(
                     Card.note_id.in_(
-                        select(NoteTag.note_id).join(Tag).where(
-                            (Tag.name == tag) | Tag.name.startswith(tag + "/")
-                        )
+                        select(NoteTag.note_id)
+                        .join(Tag)
+                        .where((Tag.name == tag) | Tag.name.startswith(tag + "/"))
                     )
                 )
             if folder:
@@ -287,7 +287,11 @@ class ReviewService:
             card = session.get(Card, log.card_id)
             assert card is not None
             if log.rescheduled:
-                card.ef_milli, card.interval, card.reps = log.ef_before, log.interval_before, log.reps_before
+                card.ef_milli, card.interval, card.reps = (
+                    log.ef_before,
+                    log.interval_before,
+                    log.reps_before,
+                )
                 card.lapses, card.due = log.lapses_before, log.due_before
                 card.last_review, card.first_seen = log.last_review_before, log.first_seen_before
             log.undone = True

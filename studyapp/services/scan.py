@@ -8,6 +8,7 @@ the caller holds the writer lock (nobody else can be writing one).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,5 @@ def _inside(path: str, root: str) -> bool:
 
 
 def _unlink_quietly(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass

@@ -131,7 +131,9 @@ def perform(coll: Collection, log_id: int) -> WriteOutcome:
     try:
         before, after = write_values(coll, note_id, values)
     except (OSError, WriteConflict, WriteBackError) as exc:
-        message = f"note not written ({_describe(exc)}); the review is kept and will be written later"
+        message = (
+            f"note not written ({_describe(exc)}); the review is kept and will be written later"
+        )
         with coll.session() as session, session.begin():
             row = session.get(ReviewLog, log_id)
             if row is not None and not undoing:

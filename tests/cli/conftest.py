@@ -34,7 +34,12 @@ def notes_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, notes_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
+def cli(
+    tmp_path: Path,
+    notes_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Runner:
     """Run ``studyapp --db tmp --notes tmp --today 2026-11-25 ARGS`` in-process."""
     monkeypatch.delenv("STUDYAPP_DB", raising=False)
     monkeypatch.delenv("STUDYAPP_NOTES", raising=False)
@@ -42,7 +47,17 @@ def cli(tmp_path: Path, notes_dir: Path, capsys: pytest.CaptureFixture[str], mon
 
     def run(*args: str, stdin: str = "", today: str = "2026-11-25") -> Result:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(["--db", str(tmp_path / "db.sqlite3"), "--notes", str(notes_dir), "--today", today, *args])
+        code = main(
+            [
+                "--db",
+                str(tmp_path / "db.sqlite3"),
+                "--notes",
+                str(notes_dir),
+                "--today",
+                today,
+                *args,
+            ]
+        )
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -43,7 +43,9 @@ def test_due_json_fields(cli) -> None:  # type: ignore[no-untyped-def]
 def test_notes_json(cli, notes_dir: Path) -> None:  # type: ignore[no-untyped-def]
     cli("import")
     rows = json.loads(cli("notes", "--json").out)
-    assert {r["path"] for r in rows} == {p.relative_to(notes_dir).as_posix() for p in notes_dir.rglob("*.md")}
+    assert {r["path"] for r in rows} == {
+        p.relative_to(notes_dir).as_posix() for p in notes_dir.rglob("*.md")
+    }
 
 
 def test_plain_review_driven_by_a_pipe(cli, notes_dir: Path) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +87,9 @@ def test_quiz_never_touches_schedule_or_notes(cli, notes_dir: Path) -> None:  # 
     cli("import")
     before = {p: p.read_bytes() for p in notes_dir.rglob("*.md")}
     due_before = cli("due", "--json").out
-    result = cli("quiz", "--plain", "--count", "3", "--kind", "note", "--seed", "7", stdin="\n5\n\n1\n\n3\n")
+    result = cli(
+        "quiz", "--plain", "--count", "3", "--kind", "note", "--seed", "7", stdin="\n5\n\n1\n\n3\n"
+    )
     assert result.code == 0 and "Score: 2/3" in result.out
     assert {p: p.read_bytes() for p in notes_dir.rglob("*.md")} == before
     assert cli("due", "--json").out == due_before

@@ -33,7 +33,9 @@ def open_coll(tmp_path: Path):  # type: ignore[no-untyped-def]
     opened: list[Collection] = []
 
     def _open(notes: Path, day: date = TODAY) -> Collection:
-        coll = Collection.open(tmp_path / "db.sqlite3", notes, today_override=day, clock=fixed_clock)
+        coll = Collection.open(
+            tmp_path / "db.sqlite3", notes, today_override=day, clock=fixed_clock
+        )
         coll.acquire_writer()
         opened.append(coll)
         return coll

@@ -68,8 +68,14 @@ CHILD = textwrap.dedent(
     """
 )
 
-STEPS = ["in_transaction", "after_log_commit", "during_temp_write", "before_replace",
-         "after_replace", "after_done"]
+STEPS = [
+    "in_transaction",
+    "after_log_commit",
+    "during_temp_write",
+    "before_replace",
+    "after_replace",
+    "after_done",
+]
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -81,7 +87,10 @@ def test_kill_at_each_step_leaves_a_consistent_state(tmp_path: Path, step: str) 
     db = tmp_path / "db.sqlite3"
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(db), str(notes), step],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == -9, proc.stderr  # it really was killed
 
@@ -93,11 +102,16 @@ def test_kill_at_each_step_leaves_a_consistent_state(tmp_path: Path, step: str) 
         finish_pending(coll)
         import_notes(coll)
         with coll.session() as s:
-            answered = s.scalar(select(func.count()).select_from(ReviewLog).where(ReviewLog.rescheduled))
+            answered = s.scalar(
+                select(func.count()).select_from(ReviewLog).where(ReviewLog.rescheduled)
+            )
             card = s.scalar(select(Card).where(Card.kind == "note"))
             assert card is not None
-            owed = s.scalar(select(func.count()).select_from(ReviewLog).where(
-                ReviewLog.writeback.in_(["pending", "deferred"])))
+            owed = s.scalar(
+                select(func.count())
+                .select_from(ReviewLog)
+                .where(ReviewLog.writeback.in_(["pending", "deferred"]))
+            )
         data = note.read_bytes()
         meta, _warnings, _parts = load_meta("int4.md", data)
         assert answered in (0, 1)
@@ -109,7 +123,13 @@ def test_kill_at_each_step_leaves_a_consistent_state(tmp_path: Path, step: str) 
         assert not list(notes.glob(".studyapp-*"))
         if step in ("in_transaction",):
             assert answered == 0
-        if step in ("after_log_commit", "during_temp_write", "before_replace", "after_replace", "after_done"):
+        if step in (
+            "after_log_commit",
+            "during_temp_write",
+            "before_replace",
+            "after_replace",
+            "after_done",
+        ):
             assert answered == 1
     finally:
         coll.close()

@@ -64,7 +64,12 @@ def test_deleted_note_is_missing_with_history_kept(coll, notes_dir: Path) -> Non
     with coll.session() as s:
         note = s.scalar(select(Note).where(Note.path == rel))
         assert note is not None and note.missing
-        assert s.scalar(select(func.count()).select_from(ReviewLog).where(ReviewLog.card_id == card_id)) == 1
+        assert (
+            s.scalar(
+                select(func.count()).select_from(ReviewLog).where(ReviewLog.card_id == card_id)
+            )
+            == 1
+        )
     due_ids = {i.card_id for i in ReviewService(coll).due_items()}
     assert card_id not in due_ids
 
@@ -98,7 +103,10 @@ def test_bad_notes_are_reported_and_the_rest_imports(coll, notes_dir: Path) -> N
     bad_count = len([p for p in bad.rglob("*.md")])
     rejected = {p.path for p in report.rejected}
     assert rejected and all(p.startswith("bad/") for p in rejected)
-    assert len(rejected) + len({w.path for w in report.warnings if w.path.startswith("bad/")}) >= bad_count - 1
+    assert (
+        len(rejected) + len({w.path for w in report.warnings if w.path.startswith("bad/")})
+        >= bad_count - 1
+    )
     for problem in report.rejected:
         assert "\n" not in problem.error and problem.error
     assert report.imported >= len(list((notes_dir).glob("*/*.md"))) - bad_count
@@ -116,11 +124,15 @@ def test_hidden_folders_and_symlinks_out_are_ignored(coll, notes_dir: Path, tmp_
     import_notes(coll)
     with coll.session() as s:
         paths = set(s.scalars(select(Note.path)))
-    assert not any("hidden" in p or "outside" in p or "secret" in p or p.startswith(".") for p in paths)
+    assert not any(
+        "hidden" in p or "outside" in p or "secret" in p or p.startswith(".") for p in paths
+    )
     assert not any(p.startswith("loop/") for p in paths)
 
 
-def test_deleted_database_restores_schedule_from_frontmatter(open_coll, notes_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_deleted_database_restores_schedule_from_frontmatter(
+    open_coll, notes_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     from studyapp.services.review import ReviewService, new_session_id
 
     coll = open_coll(notes_dir)

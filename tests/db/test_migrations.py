@@ -42,10 +42,14 @@ def test_upgrade_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
     db = tmp_path / "d.sqlite3"
     engine = open_engine(db)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO notes (path, title, folder, review_count, difficulty, "
-                          "mastery_level, has_frontmatter, extra_json, warnings_json, body, "
-                          "body_line_offset, answer_markdown, content_sha256, mtime_ns, size, missing) "
-                          "VALUES ('a.md','A','',0,'medium',0,1,'{}','[]','',0,'','',0,0,0)"))
+        conn.execute(
+            text(
+                "INSERT INTO notes (path, title, folder, review_count, difficulty, "
+                "mastery_level, has_frontmatter, extra_json, warnings_json, body, "
+                "body_line_offset, answer_markdown, content_sha256, mtime_ns, size, missing) "
+                "VALUES ('a.md','A','',0,'medium',0,1,'{}','[]','',0,'','',0,0,0)"
+            )
+        )
     engine.dispose()
     engine = make_engine(db)
     upgrade_schema(engine)

@@ -20,7 +20,8 @@ def _changed_lines(before: bytes, after: bytes) -> list[str]:
     a = before.decode("utf-8-sig").splitlines(keepends=True)
     b = after.decode("utf-8-sig").splitlines(keepends=True)
     return [
-        line for line in difflib.unified_diff(a, b, n=0, lineterm="")
+        line
+        for line in difflib.unified_diff(a, b, n=0, lineterm="")
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
 
@@ -70,7 +71,7 @@ def test_five_day_review_of_the_seed(seed_note: Path, tmp_path: Path, open_coll)
     meta, _w, _p = load_meta(seed_note.name, final)
     assert meta.review_count == 5
     body_start = original.index(b"\n---\n", 4)
-    assert final[final.index(b"\n---\n", 4):] == original[body_start:]
+    assert final[final.index(b"\n---\n", 4) :] == original[body_start:]
 
 
 CRLF_NOTE = (

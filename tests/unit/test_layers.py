@@ -21,7 +21,8 @@ import studyapp.services
 def _modules(package: object) -> list[str]:
     prefix = package.__name__ + "."  # type: ignore[attr-defined]
     return sorted(
-        m.name for m in pkgutil.walk_packages(package.__path__, prefix)  # type: ignore[attr-defined]
+        m.name
+        for m in pkgutil.walk_packages(package.__path__, prefix)  # type: ignore[attr-defined]
     )
 
 
@@ -63,6 +64,9 @@ def test_core_reads_no_clock() -> None:
     offenders = [
         str(p.relative_to(root))
         for p in root.rglob("*.py")
-        if any(s in p.read_text(encoding="utf-8") for s in ("date.today()", "datetime.now(", "time.time()"))
+        if any(
+            s in p.read_text(encoding="utf-8")
+            for s in ("date.today()", "datetime.now(", "time.time()")
+        )
     ]
     assert offenders == []
