@@ -1,0 +1,279 @@
+"""The sizing catalog: models, devices, formats and runtime profiles, each with its source.
+
+The data lives in ``data/*.json`` inside the package and is read with
+:mod:`importlib.resources`, so it works from an installed wheel as well as a checkout.
+Ids are lowercase and hyphenated; lookups are case-insensitive, accept aliases
+("llama3-8b", "bf16", "a100") and raise :class:`UnknownIdError` with the closest ids
+so a typo gets a useful answer instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from studyapp.core.sizing.units import GB, GIB
+
+__all__ = [
+    "Catalog",
+    "Device",
+    "Format",
+    "Model",
+    "Profile",
+    "UnknownIdError",
+    "load_catalog",
+]
+
+Kind = Literal["model", "format", "device"]
+
+
+class UnknownIdError(LookupError):
+    """An id that names nothing in the catalog; ``matches`` are the closest known ids."""
+
+    def __init__(self, kind: str, given: str, matches: list[str], known: list[str]) -> None:
+        hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+        super().__init__(f"unknown {kind} {given!r}{hint} (known: {', '.join(known)})")
+        self.kind = kind
+        self.given = given
+        self.matches = matches
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: per-model figures are cached
+class Model:
+    """One model's architecture as read from its config, plus the published count to check against."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    arch: dict[str, Any]
+    published_params: int
+    published_rel_tol: float
+    published_source: str
+    config_source: str
+    published_active_params: int | None = None
+    published_active_rel_tol: float = 0.0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.arch.get(key, default)
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.arch["num_layers"])
+
+    @property
+    def n_q(self) -> int:
+        return int(self.arch["num_attention_heads"])
+
+    @property
+    def n_kv(self) -> int:
+        return int(self.arch["num_key_value_heads"])
+
+    @property
+    def head_dim(self) -> int:
+        return int(self.arch["head_dim"])
+
+    @property
+    def hidden(self) -> int:
+        return int(self.arch["hidden_size"])
+
+    @property
+    def vocab(self) -> int:
+        return int(self.arch["vocab_size"])
+
+    @property
+    def max_context(self) -> int:
+        return int(self.arch["max_context"])
+
+    @property
+    def experts(self) -> int:
+        return int(self.arch.get("num_experts", 1))
+
+    @property
+    def top_k(self) -> int:
+        return int(self.arch.get("experts_per_token", 1))
+
+    @property
+    def extra_kv_tokens(self) -> int:
+        """Cross-attention positions cached per decoder layer (encoder-decoder models); 0 otherwise."""
+        encoder = self.arch.get("encoder")
+        return int(encoder["source_positions"]) if encoder else 0
+
+
+@dataclass(frozen=True)
+class Format:
+    """A weight storage format; ``bpw`` already includes group scale/zero overhead."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    bits: int
+    bpw: float
+    embed_bits: float | None
+    kv_bits: int
+    source: str
+    group_size: int | None = None
+    scale_bits: int | None = None
+    zero_bits: int | None = None
+
+    @property
+    def embed_bpw(self) -> float:
+        return self.bpw if self.embed_bits is None else float(self.embed_bits)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a runtime on a class of device uses its memory (see data/profiles.json for sources)."""
+
+    id: str
+    name: str
+    usable_fraction: float
+    overhead_gib: float
+    prefill_chunk_tokens: int
+    max_tp: int
+    source: str
+
+    @property
+    def overhead_bytes(self) -> float:
+        return self.overhead_gib * GIB
+
+
+@dataclass(frozen=True)
+class Device:
+    """A GPU, SoC or board.  ``None`` figures are unknown and reported as such, never guessed."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    profile: Profile
+    mem_gb: float
+    bw_gbps: float
+    bw_is_estimate: bool
+    fp16_dense_tflops: float | None
+    int8_dense_tops: float | None
+    tdp_w: float | None
+    price_usd_per_gpu_hour: float | None
+    price_source: str
+    source: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mem_bytes(self) -> float:
+        return self.mem_gb * GB
+
+    @property
+    def bw_bytes_per_s(self) -> float:
+        return self.bw_gbps * GB
+
+    @property
+    def peak_flops(self) -> float | None:
+        return None if self.fp16_dense_tflops is None else self.fp16_dense_tflops * 1e12
+
+    @property
+    def is_edge(self) -> bool:
+        return self.profile.id in {"phone", "sbc", "jetson", "apple-unified"}
+
+
+def _norm(text: str) -> str:
+    return text.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: the alias index is cached per catalog
+class Catalog:
+    """Everything loaded from ``data/``, with case-insensitive, alias-aware lookups."""
+
+    models: dict[str, Model]
+    formats: dict[str, Format]
+    devices: dict[str, Device]
+    profiles: dict[str, Profile]
+
+    def model(self, given: str) -> Model:
+        return self.models[self._resolve("model", given, self.models)]
+
+    def format(self, given: str) -> Format:
+        return self.formats[self._resolve("format", given, self.formats)]
+
+    def device(self, given: str) -> Device:
+        return self.devices[self._resolve("device", given, self.devices)]
+
+    def _resolve(self, kind: Kind, given: str, table: dict[str, Any]) -> str:
+        key = _norm(given)
+        index = _alias_index(self, kind)
+        if key in index:
+            return index[key]
+        matches = difflib.get_close_matches(key, list(index), n=4, cutoff=0.5)
+        ids = list(dict.fromkeys(index[m] for m in matches))
+        raise UnknownIdError(kind, given, ids, sorted(table))
+
+
+@cache
+def _alias_index(catalog: Catalog, kind: Kind) -> dict[str, str]:
+    entries: dict[str, Model] | dict[str, Format] | dict[str, Device]
+    if kind == "model":
+        entries = catalog.models
+    elif kind == "format":
+        entries = catalog.formats
+    else:
+        entries = catalog.devices
+    index: dict[str, str] = {}
+    for entry_id, entry in entries.items():
+        index[_norm(entry_id)] = entry_id
+        for alias in entry.aliases:
+            index.setdefault(_norm(alias), entry_id)
+    return index
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("studyapp.core.sizing").joinpath("data", name).read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def load_catalog() -> Catalog:
+    """Read the four JSON files once per process (they are package data, never downloaded)."""
+    profiles = {p["id"]: Profile(**p) for p in _read("profiles.json")["profiles"]}
+    models: dict[str, Model] = {}
+    for m in _read("models.json")["models"]:
+        models[m["id"]] = Model(
+            id=m["id"],
+            name=m["name"],
+            aliases=tuple(m.get("aliases", ())),
+            arch=m["arch"],
+            published_params=int(m["published_params"]),
+            published_rel_tol=float(m["published_rel_tol"]),
+            published_source=m["published_source"],
+            config_source=m["config_source"],
+            published_active_params=m.get("published_active_params"),
+            published_active_rel_tol=float(m.get("published_active_rel_tol", 0.0)),
+        )
+    formats: dict[str, Format] = {}
+    for f in _read("formats.json")["formats"]:
+        formats[f["id"]] = Format(
+            id=f["id"],
+            name=f["name"],
+            aliases=tuple(f.get("aliases", ())),
+            bits=int(f["bits"]),
+            bpw=float(f["bpw"]),
+            embed_bits=f.get("embed_bits"),
+            kv_bits=int(f["kv_bits"]),
+            source=f["source"],
+            group_size=f.get("group_size"),
+            scale_bits=f.get("scale_bits"),
+            zero_bits=f.get("zero_bits"),
+        )
+    devices: dict[str, Device] = {}
+    known = set(Device.__dataclass_fields__) - {"profile", "aliases", "extra"}
+    for d in _read("hardware.json")["devices"]:
+        fields = {k: v for k, v in d.items() if k in known}
+        extra = {k: v for k, v in d.items() if k not in known and k not in {"profile", "aliases"}}
+        devices[d["id"]] = Device(
+            profile=profiles[d["profile"]],
+            aliases=tuple(d.get("aliases", ())),
+            extra=extra,
+            **fields,
+        )
+    return Catalog(models=models, formats=formats, devices=devices, profiles=profiles)

@@ -1,0 +1,195 @@
+"""The vectorised sizing formulas: one numpy pass over thousands of scenarios.
+
+A scenario is a model x format x device x context x batch x tensor-parallel degree.  Its
+inputs are flattened into a :class:`Scenario` of equal-length float arrays (see
+:mod:`studyapp.core.sizing.scenarios` for building them from catalog ids) and
+:func:`evaluate` returns every figure as an array.  The same formulas are written out in
+plain Python in :mod:`studyapp.core.sizing.scalar`; the tests and the benchmark assert
+the two agree, which is the cheapest guard against a typo in either.
+
+Conventions (all documented in /work/shared/reference/sizing.md):
+
+* bytes and bytes/s throughout; GB = 1e9 bytes.
+* KV cache is GQA-correct: ``2 * L * n_kv * d * bytes * S * B``; each tensor-parallel
+  rank holds ``max(n_kv / tp, 1)`` heads (KV heads are replicated when tp > n_kv).
+* Decode is bounded by ``max(bytes read / BW, FLOPs / peak)`` per step.  The *bound*
+  uses 100% of peak; the realistic range uses MBU 0.35-0.87 (measured single-stream
+  decode reaches roughly 35-87% of peak bandwidth) and MFU 0.5-0.7.
+* An MoE decode step reads only the experts its batch touches: with uniform routing the
+  expected fraction of experts hit per layer is ``1 - (1 - k/E)^B``.
+* Weight-only quantised formats still compute in 16 bit, so the compute bound always
+  uses the dense FP16 tensor peak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Generic, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "MBU_HIGH",
+    "MBU_LOW",
+    "MFU_HIGH",
+    "MFU_LOW",
+    "MFU_PREFILL",
+    "TP_CHOICES",
+    "Arr",
+    "Scenario",
+    "evaluate",
+    "min_tp",
+]
+
+Arr = NDArray[np.float64]
+T = TypeVar("T")
+
+#: Memory-bandwidth utilisation of real single-stream decode (low end: naive runtimes, high end: tuned kernels).
+MBU_LOW = 0.35
+MBU_HIGH = 0.87
+#: Model FLOPs utilisation for compute-bound phases; TTFT is quoted at the conservative end.
+MFU_LOW = 0.5
+MFU_HIGH = 0.7
+MFU_PREFILL = 0.5
+#: Tensor-parallel degrees considered (attention heads must split evenly).
+TP_CHOICES: tuple[int, ...] = (1, 2, 4, 8)
+
+
+@dataclass(frozen=True)
+class Scenario(Generic[T]):
+    """Inputs of one scenario (``T = float``) or of many (``T = Arr``, equal-length arrays)."""
+
+    # model
+    p_total: T
+    p_active: T
+    p_embed: T  # embeddings + untied lm_head: may be stored at embed_bpw
+    p_experts: T  # all expert MLP parameters (0 for dense models)
+    layers: T
+    n_q: T
+    n_kv: T
+    head_dim: T
+    hidden: T
+    inter_active: T  # MLP width times experts per token (activation memory)
+    vocab: T
+    extra_kv: T  # cross-attention positions cached per decoder layer (Whisper: 1500)
+    experts: T
+    top_k: T
+    # format
+    bpw: T
+    embed_bpw: T
+    kv_bytes: T
+    # device and runtime profile
+    mem_bytes: T
+    usable_fraction: T
+    overhead_bytes: T
+    chunk: T  # prompt tokens processed at once
+    bw: T  # bytes/s
+    peak_flops: T  # dense FP16 FLOP/s; NaN when unknown
+    price: T  # USD per GPU-hour; NaN when unknown
+    watts: T  # TDP; NaN when unknown
+    max_tp: T
+    # workload
+    context: T
+    batch: T
+    tp: T
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+def weight_bytes(s: Scenario[Arr]) -> Arr:
+    """``((P - P_embed) * bpw + P_embed * embed_bpw) / 8``."""
+    return ((s.p_total - s.p_embed) * s.bpw + s.p_embed * s.embed_bpw) / 8.0
+
+
+def kv_bytes_per_gpu(s: Scenario[Arr]) -> Arr:
+    """``2 * L * max(n_kv/tp, 1) * d * bytes * (S + cross positions) * B`` on one rank."""
+    heads = np.maximum(s.n_kv / s.tp, 1.0)
+    return 2.0 * s.layers * heads * s.head_dim * s.kv_bytes * (s.context + s.extra_kv) * s.batch
+
+
+def activation_bytes(s: Scenario[Arr]) -> Arr:
+    """Transient prefill working set per rank: 16-bit hidden + MLP rows for one chunk, FP32 logits per sequence."""
+    tokens = np.minimum(s.batch * s.context, s.chunk)
+    return 2.0 * tokens * (2.0 * s.hidden + s.inter_active) / s.tp + 4.0 * s.batch * s.vocab
+
+
+def evaluate(s: Scenario[Arr]) -> dict[str, Arr]:
+    """Every figure of every scenario; booleans come back as float arrays of 0/1 (``fits``, ``memory_bound``)."""
+    w = weight_bytes(s)
+    kv_gpu = kv_bytes_per_gpu(s)
+    act = activation_bytes(s)
+    need = w / s.tp + kv_gpu + act + s.overhead_bytes
+    usable = s.usable_fraction * s.mem_bytes
+    fits = (need <= usable).astype(np.float64)
+
+    moe = s.experts > 1.0
+    touched = np.where(moe, 1.0 - (1.0 - s.top_k / s.experts) ** s.batch, 1.0)
+    w_experts = s.p_experts * s.bpw / 8.0
+    w_read = w - w_experts * (1.0 - touched)
+    bytes_step = w_read / s.tp + kv_gpu
+    t_mem = bytes_step / s.bw
+    positions = s.context + s.extra_kv
+    flops_step = (
+        2.0 * s.p_active * s.batch + 4.0 * s.layers * s.n_q * s.head_dim * positions * s.batch
+    )
+    t_comp = flops_step / (s.peak_flops * s.tp)
+    tok_bound = s.batch / np.fmax(t_mem, t_comp)
+    tok_high = s.batch / np.fmax(t_mem / MBU_HIGH, t_comp / MFU_HIGH)
+    tok_low = s.batch / np.fmax(t_mem / MBU_LOW, t_comp / MFU_LOW)
+    intensity = flops_step / (bytes_step * s.tp)
+    ridge = s.peak_flops / s.bw
+    prefill = 2.0 * s.p_active * s.context * s.batch
+    prefill = prefill + 2.0 * s.layers * s.n_q * s.head_dim * s.context**2 * s.batch
+    ttft = np.maximum(prefill / (MFU_PREFILL * s.peak_flops * s.tp), w / (s.bw * s.tp))
+    hourly = s.price * s.tp
+    power = s.watts * s.tp
+    return {
+        "weights_bytes": w,
+        "weights_per_gpu_bytes": w / s.tp,
+        "kv_per_gpu_bytes": kv_gpu,
+        "kv_total_bytes": kv_gpu * s.tp,
+        "activation_bytes": act,
+        "overhead_bytes": s.overhead_bytes + 0.0 * w,
+        "need_per_gpu_bytes": need,
+        "usable_bytes": usable,
+        "fits": fits,
+        "headroom_bytes": usable - need,
+        "weights_read_bytes": w_read,
+        "decode_memory_s": t_mem,
+        "decode_compute_s": t_comp,
+        "tokens_per_s_bound": tok_bound,
+        "tokens_per_s_high": tok_high,
+        "tokens_per_s_low": tok_low,
+        "intensity_flop_per_byte": intensity,
+        "ridge_flop_per_byte": ridge,
+        "memory_bound": (intensity < ridge).astype(np.float64),
+        "ttft_s": ttft,
+        "cost_per_1k_usd_bound": 1000.0 * hourly / (3600.0 * tok_bound),
+        "cost_per_1k_usd_high": 1000.0 * hourly / (3600.0 * tok_high),
+        "cost_per_1k_usd_low": 1000.0 * hourly / (3600.0 * tok_low),
+        "energy_j_per_token_bound": power / tok_bound,
+        "energy_j_per_token_high": power / tok_high,
+        "energy_j_per_token_low": power / tok_low,
+    }
+
+
+def min_tp(s: Scenario[Arr]) -> Arr:
+    """Smallest tp in {1, 2, 4, 8} (within the profile's max) that splits the heads and fits; 0 if none does.
+
+    ``s.tp`` is ignored: every candidate is tried.
+    """
+    best = np.zeros_like(s.p_total)
+    for tp in reversed(TP_CHOICES):
+        trial = Scenario(**{**s.__dict__, "tp": np.full_like(s.p_total, float(tp))})
+        w = weight_bytes(trial)
+        need = w / tp + kv_bytes_per_gpu(trial) + activation_bytes(trial) + trial.overhead_bytes
+        ok = (
+            (need <= trial.usable_fraction * trial.mem_bytes)
+            & (np.mod(s.n_q, tp) == 0)
+            & (tp <= s.max_tp)
+        )
+        best = np.where(ok, float(tp), best)
+    return best

@@ -1,0 +1,170 @@
+"""Building engine inputs from catalog entries: one scenario, or a whole sweep as arrays.
+
+Per-entity figures (parameter counts, bits per weight, device memory...) are computed
+once into small tables; a sweep then gathers them with integer index arrays, so even
+the set-up of thousands of scenarios is a handful of numpy operations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from studyapp.core.sizing.catalog import Device, Format, Model, load_catalog
+from studyapp.core.sizing.engine import Arr, Scenario
+from studyapp.core.sizing.params import count_params
+
+__all__ = ["Sweep", "device_fields", "format_fields", "model_fields", "one", "sweep"]
+
+_MODEL_KEYS = (
+    "p_total",
+    "p_active",
+    "p_embed",
+    "p_experts",
+    "layers",
+    "n_q",
+    "n_kv",
+    "head_dim",
+    "hidden",
+    "inter_active",
+    "vocab",
+    "extra_kv",
+    "experts",
+    "top_k",
+)
+_FORMAT_KEYS = ("bpw", "embed_bpw", "kv_bytes")
+_DEVICE_KEYS = (
+    "mem_bytes",
+    "usable_fraction",
+    "overhead_bytes",
+    "chunk",
+    "bw",
+    "peak_flops",
+    "price",
+    "watts",
+    "max_tp",
+)
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+@cache
+def model_fields(model: Model) -> dict[str, float]:
+    counts = count_params(model)
+    return {
+        "p_total": float(counts.total),
+        "p_active": float(counts.active),
+        "p_embed": float(counts.embedding),
+        "p_experts": float(counts.experts),
+        "layers": float(model.num_layers),
+        "n_q": float(model.n_q),
+        "n_kv": float(model.n_kv),
+        "head_dim": float(model.head_dim),
+        "hidden": float(model.hidden),
+        "inter_active": float(int(model.arch["intermediate_size"]) * model.top_k),
+        "vocab": float(model.vocab),
+        "extra_kv": float(model.extra_kv_tokens),
+        "experts": float(model.experts),
+        "top_k": float(model.top_k),
+    }
+
+
+def format_fields(fmt: Format) -> dict[str, float]:
+    return {"bpw": fmt.bpw, "embed_bpw": fmt.embed_bpw, "kv_bytes": fmt.kv_bits / 8.0}
+
+
+def device_fields(device: Device) -> dict[str, float]:
+    profile = device.profile
+    peak = device.peak_flops
+    return {
+        "mem_bytes": device.mem_bytes,
+        "usable_fraction": profile.usable_fraction,
+        "overhead_bytes": profile.overhead_bytes,
+        "chunk": float(profile.prefill_chunk_tokens),
+        "bw": device.bw_bytes_per_s,
+        "peak_flops": _nan(peak),
+        "price": _nan(device.price_usd_per_gpu_hour),
+        "watts": _nan(device.tdp_w),
+        "max_tp": float(profile.max_tp),
+    }
+
+
+def one(
+    model: Model, fmt: Format, device: Device, *, context: int, batch: int = 1, tp: int = 1
+) -> Scenario[float]:
+    """A single scenario of Python floats (for :mod:`studyapp.core.sizing.scalar`)."""
+    values = {**model_fields(model), **format_fields(fmt), **device_fields(device)}
+    return Scenario(context=float(context), batch=float(batch), tp=float(tp), **values)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A flattened grid of scenarios and, per scenario, the index of each coordinate."""
+
+    scenario: Scenario[Arr]
+    model_ids: tuple[str, ...]
+    format_ids: tuple[str, ...]
+    device_ids: tuple[str, ...]
+    model_index: Arr
+    format_index: Arr
+    device_index: Arr
+
+    def __len__(self) -> int:
+        return int(self.model_index.shape[0])
+
+    def scalar(self, i: int) -> Scenario[float]:
+        """Scenario ``i`` as Python floats (what a plain loop would compute with)."""
+        values = {name: float(getattr(self.scenario, name)[i]) for name in Scenario.field_names()}
+        return Scenario(**values)
+
+
+def _table(rows: Sequence[dict[str, float]], keys: Sequence[str]) -> dict[str, Arr]:
+    return {k: np.array([row[k] for row in rows], dtype=np.float64) for k in keys}
+
+
+def sweep(
+    model_ids: Sequence[str] | None = None,
+    format_ids: Sequence[str] | None = None,
+    device_ids: Sequence[str] | None = None,
+    contexts: Sequence[int] = (512, 2048, 8192, 32768),
+    batches: Sequence[int] = (1,),
+    tps: Sequence[int] = (1,),
+) -> Sweep:
+    """Every combination of the given ids (default: the whole catalog) as one :class:`Scenario` of arrays."""
+    cat = load_catalog()
+    models = [cat.model(m) for m in (model_ids or list(cat.models))]
+    formats = [cat.format(f) for f in (format_ids or list(cat.formats))]
+    devices = [cat.device(d) for d in (device_ids or list(cat.devices))]
+    mt = _table([model_fields(m) for m in models], _MODEL_KEYS)
+    ft = _table([format_fields(f) for f in formats], _FORMAT_KEYS)
+    dt = _table([device_fields(d) for d in devices], _DEVICE_KEYS)
+    grids = np.meshgrid(
+        np.arange(len(models)),
+        np.arange(len(formats)),
+        np.arange(len(devices)),
+        np.asarray(contexts, dtype=np.float64),
+        np.asarray(batches, dtype=np.float64),
+        np.asarray(tps, dtype=np.float64),
+        indexing="ij",
+    )
+    mi, fi, di, ctx, bat, tpa = (g.ravel().astype(np.float64) for g in grids)
+    mi, fi, di = mi.astype(np.intp), fi.astype(np.intp), di.astype(np.intp)
+    values: dict[str, Arr] = {k: v[mi] for k, v in mt.items()}
+    values.update({k: v[fi] for k, v in ft.items()})
+    values.update({k: v[di] for k, v in dt.items()})
+    scenario = Scenario(context=ctx, batch=bat, tp=tpa, **values)
+    return Sweep(
+        scenario=scenario,
+        model_ids=tuple(m.id for m in models),
+        format_ids=tuple(f.id for f in formats),
+        device_ids=tuple(d.id for d in devices),
+        model_index=mi.astype(np.float64),
+        format_index=fi.astype(np.float64),
+        device_index=di.astype(np.float64),
+    )
