@@ -39,6 +39,17 @@ def sample_notes_dir() -> Path:
     return REPO / "notes"
 
 
+@pytest.fixture
+def notes_dir(tmp_path: Path) -> Path:
+    """A writable copy of the bundled sample notes plus the user's seed note when present."""
+    import shutil
+
+    target = tmp_path / "notes"
+    shutil.copytree(REPO / "notes", target)
+    copy_seeds(target)
+    return target
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--run-slow",

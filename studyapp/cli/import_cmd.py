@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from studyapp.cli.common import CliError, open_reader, print_json
+from studyapp.cli.common import CliError, open_writer, print_json
 from studyapp.cli.context import CliContext
-from studyapp.services.lock import CollectionLocked
 
 
 def register(subparsers: Any) -> None:
@@ -40,20 +39,13 @@ class _Bar:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from studyapp.services.importer import import_notes
-    from studyapp.services.writeback import finish_pending
 
     if args.dir:
         ctx.notes_option = str(Path(args.dir).expanduser())
     notes_dir = ctx.notes_dir
     if not notes_dir.is_dir():
         raise CliError(f"{notes_dir}: notes folder not found")
-    coll = open_reader(ctx)
-    try:
-        coll.acquire_writer()
-    except CollectionLocked as exc:
-        raise CliError(str(exc)) from None
-    for message in finish_pending(coll):
-        print(message, file=sys.stderr)
+    coll = open_writer(ctx, sync=False)
     report = import_notes(coll, progress=_Bar())
     for problem in [*report.rejected, *report.warnings]:
         print(problem.line(), file=sys.stderr)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from studyapp.cli.main import main
-from tests.conftest import REPO, copy_seeds
 
 
 @dataclass
@@ -23,14 +21,6 @@ class Result:
 
 
 Runner = Callable[..., Result]
-
-
-@pytest.fixture
-def notes_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "notes"
-    shutil.copytree(REPO / "notes", target)
-    copy_seeds(target)
-    return target
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -10,22 +9,12 @@ from pathlib import Path
 import pytest
 
 from studyapp.services.collection import Collection
-from tests.conftest import REPO, copy_seeds
 
 TODAY = date(2026, 11, 25)
 
 
 def fixed_clock() -> datetime:
     return datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def notes_dir(tmp_path: Path) -> Path:
-    """A copy of the bundled sample notes plus the user's seed note when present."""
-    target = tmp_path / "notes"
-    shutil.copytree(REPO / "notes", target)
-    copy_seeds(target)
-    return target
 
 
 @pytest.fixture
