@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studyapp.cli.cards_cmd",
     "studyapp.cli.size_cmd",
     "studyapp.cli.lint_cmd",
+    "studyapp.cli.config_cmd",
 )
 
 

@@ -255,7 +255,7 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
         hardest_rows = session.execute(
             select(Card.id, Card.title, Card.kind, Card.ef_milli, Card.lapses, Note.path)
             .outerjoin(Note, Note.id == Card.note_id)
-            .where(Card.retired.is_(False), Card.reps + Card.lapses > 0)
+            .where(Card.retired.is_(False), Card.last_review.is_not(None))
             .order_by(Card.lapses.desc(), Card.ef_milli, Card.id)
             .limit(10)
         ).all()

@@ -130,3 +130,16 @@ def test_every_command_is_documented_in_readme() -> None:
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     missing = [name for name in commands if f"studyapp {name}" not in readme]
     assert missing == []
+
+
+def test_config_show_and_change(cli) -> None:  # type: ignore[no-untyped-def]
+    shown = json.loads(cli("config", "--json").out)
+    assert shown["new_per_day"] == 20 and shown["rollover_hour"] == 4
+    assert cli("config", "new_per_day", "3").code == 0
+    assert json.loads(cli("config", "new_per_day", "--json").out) == {"new_per_day": 3}
+    cli("import")
+    due = json.loads(cli("due", "--json").out)
+    assert len([c for c in due if c["due"] is None]) == 3
+    bad = cli("config", "rollover_hour", "25")
+    assert bad.code == 2 and "rollover_hour" in bad.err
+    assert cli("config", "nope", "1").code == 2
