@@ -347,3 +347,12 @@ def card_rows(
                 }
             )
         return out
+
+
+def note_body(coll: Collection, note_id: int) -> str:
+    """The note's Markdown body as last imported (the full-note view of a review)."""
+    with coll.session() as session:
+        body = session.scalar(select(Note.body).where(Note.id == note_id))
+    if body is None:
+        raise KeyError(note_id)
+    return body

@@ -1,0 +1,521 @@
+"""The daily review session: one card at a time, graded 0-5, saved as you go.
+
+The screen is a small state machine (``loading → asking → revealed → saving``);
+everything that touches the database or the notes folder runs in a thread worker
+and comes back with ``call_from_thread``, so keys never wait on disk.  Scheduling,
+grading and the session queue are the services' and the core's: this module only
+presents them.
+"""
+
+from __future__ import annotations
+
+import random
+import shlex
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, Static
+
+from studyapp.core.model import GradeResult, Prompt
+from studyapp.core.quiz import grade_response, make_prompt
+from studyapp.core.session import QueueItem, ReviewSession, SessionSummary
+from studyapp.core.srs import GRADE_LABELS
+from studyapp.core.table_cards import typed_ok
+from studyapp.services.review import AnswerResult, CardView, new_session_id
+from studyapp.tui.context import AppContext
+from studyapp.tui.widgets.card_view import CardPanel, card_for
+from studyapp.tui.widgets.progress_header import ProgressHeader
+
+__all__ = ["ReviewScreen", "grade_legend", "load_note_body", "system_seed"]
+
+State = Literal["loading", "asking", "revealed", "saving", "finished"]
+SeedSource = Callable[[], int]
+Clock = Callable[[], float]
+
+
+def system_seed() -> int:
+    return random.SystemRandom().randrange(1, 2**31)
+
+
+def short_label(grade: int) -> str:
+    return GRADE_LABELS[grade].split(" / ")[0]
+
+
+def grade_legend(highlight: int | None = None, width: int = 200) -> Text:
+    """The six grades with their meanings on one line; ``highlight`` marks the proposal.
+
+    Bilingual when ``width`` allows, else the Chinese meanings only (the footer
+    shows the English ones).
+    """
+
+    def line(labels: dict[int, str]) -> Text:
+        out = Text(end="", no_wrap=True, overflow="ellipsis")
+        for grade in range(6):
+            style = "bold reverse" if grade == highlight else ""
+            out.append(f" {grade} ", style=f"bold {style}".strip())
+            out.append(labels[grade], style=style)
+            out.append("  ")
+        return out
+
+    full = line(dict(GRADE_LABELS))
+    if full.cell_len <= width:
+        return full
+    return line({g: label.split(" / ")[-1] for g, label in GRADE_LABELS.items()})
+
+
+def load_note_body(ctx: AppContext, note_id: int | None, note_path: str | None) -> str:
+    """The note's Markdown body (without frontmatter) for the ``d`` details view."""
+    from studyapp.services import queries
+
+    if note_id is None:
+        return ""
+    return queries.note_body(ctx.coll, note_id)
+
+
+@dataclass(frozen=True)
+class _Done:
+    """One undoable step of this screen: an answer (logged) or a skip (buried)."""
+
+    kind: Literal["answer", "skip"]
+    card_id: int
+    grade: int | None = None
+
+
+def _grade_bindings() -> list[Binding]:
+    return [
+        Binding(
+            str(g), f"grade({g})", short_label(g), tooltip=GRADE_LABELS[g], id=f"review.grade{g}"
+        )
+        for g in range(6)
+    ]
+
+
+class ReviewScreen(Screen[None]):
+    """Today's due cards (optionally filtered), with same-session relearning."""
+
+    CSS_PATH = "review.tcss"
+    AUTO_FOCUS = None
+    # Grades first, so they lead the footer once the answer is shown; a key bound twice
+    # (1-4, d) runs the first binding whose action is enabled in the current state.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *_grade_bindings(),
+        Binding("enter", "accept", "accept grade", id="review.accept"),
+        Binding("space", "reveal", "show answer", id="review.reveal"),
+        *[
+            Binding(
+                key,
+                f"choose({i})",
+                "choose",
+                show=(key == "a"),
+                key_display="a-d",
+                id=f"review.choose_{key}",
+            )
+            for i, key in enumerate("abcd")
+        ],
+        *[Binding(str(i + 1), f"choose({i})", "choose", show=False) for i in range(4)],
+        Binding("d", "toggle_details", "full note", id="review.details"),
+        Binding("u", "undo", "undo", id="review.undo"),
+        Binding("e", "edit", "edit note", id="review.edit"),
+        Binding("s", "skip", "skip", tooltip="bury until tomorrow", id="review.skip"),
+    ]
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        tag: str | None = None,
+        kind: str | None = None,
+        folder: str | None = None,
+        limit: int | None = None,
+        seed_source: SeedSource = system_seed,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.filters = {"tag": tag, "kind": kind, "folder": folder, "limit": limit}
+        self.seed_source = seed_source
+        self.clock = clock
+        self.session_id = new_session_id()
+        self.session: ReviewSession | None = None
+        self.state: State = "loading"
+        self.view: CardView | None = None
+        self.prompt: Prompt | None = None
+        self.result: GradeResult | None = None
+        self.response = ""
+        self.chosen: int | None = None
+        self.elapsed_ms = 0
+        self.shown_at = 0.0
+        self.started_at = 0.0
+        self.done: list[_Done] = []
+        self.requeued: set[int] = set()
+        self.typed_recall = False
+
+    # -- layout ----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ProgressHeader(id="progress")
+        with VerticalScroll(id="card-area"):
+            yield Static(Content("loading today's queue…"), id="status", classes="status")
+        yield Static(id="grade-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.started_at = self.clock()
+        self.query_one("#grade-bar").display = False
+        self.start_session()
+
+    # -- state -----------------------------------------------------------------------
+    def set_state(self, state: State) -> None:
+        self.state = state
+        self.refresh_bindings()
+        self.update_grade_bar()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        prompt, state = self.prompt, self.state
+        choosing = prompt is not None and prompt.answer_mode == "choice"
+        if action == "reveal":
+            return state == "asking" and prompt is not None and prompt.answer_mode == "self"
+        if action == "choose":
+            index = int(parameters[0])  # type: ignore[call-overload]
+            return (
+                state == "asking"
+                and choosing
+                and prompt is not None
+                and index < len(prompt.options)
+            )
+        if action == "grade":
+            return state == "revealed"
+        if action == "accept":
+            return state == "revealed" and self.result is not None
+        if action == "toggle_details":
+            return state == "revealed" and self.view is not None and self.view.note_path is not None
+        if action == "undo":
+            return bool(self.done) and state not in ("loading", "saving")
+        if action in ("edit", "skip"):
+            has_note = action == "skip" or (
+                self.view is not None and self.view.note_path is not None
+            )
+            return state in ("asking", "revealed") and has_note
+        return True
+
+    def update_grade_bar(self) -> None:
+        bar = self.query_one("#grade-bar", Static)
+        if self.state != "revealed":
+            bar.display = False
+            return
+        bar.display = True
+        proposed = self.result.grade if self.result is not None else None
+        text = Text(end="", no_wrap=True, overflow="ellipsis")
+        if proposed is not None:
+            text.append(f" proposed grade {proposed} — {GRADE_LABELS[proposed]}", style="bold")
+            text.append("   enter accept · 0-5 override\n", style="dim")
+        else:
+            text.append(" How well did you know it?  0-5\n", style="bold")
+        text.append_text(grade_legend(proposed, self.size.width - 2))
+        bar.update(text)
+
+    # -- session -----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="review")
+    def start_session(self) -> None:
+        queue = self.ctx.review.due_items(**self.filters)  # type: ignore[arg-type]
+        settings = self.ctx.coll.settings
+        self.app.call_from_thread(self.begin, queue, settings.relearn_gap, settings.typed_recall)
+
+    async def begin(self, queue: list[QueueItem], relearn_gap: int, typed_recall: bool) -> None:
+        self.session = ReviewSession(queue, relearn_gap=relearn_gap)
+        self.typed_recall = typed_recall
+        await self.show_current()
+
+    async def show_current(self) -> None:
+        assert self.session is not None
+        item = self.session.current()
+        self.update_progress()
+        if item is None:
+            await self.show_summary()
+            return
+        self.set_state("loading")
+        self.fetch_card(item.card_id, self.seed_source())
+
+    def update_progress(self) -> None:
+        header = self.query_one(ProgressHeader)
+        if self.session is None:
+            return
+        done, remaining = self.session.progress
+        header.done, header.remaining = done, remaining
+        item = self.session.current()
+        header.relearning = item is not None and item.card_id in self.requeued
+        if item is None:
+            header.kind, header.where = "", ""
+
+    @work(thread=True, exclusive=True, group="review")
+    def fetch_card(self, card_id: int, seed: int) -> None:
+        view = self.ctx.review.card(card_id)
+        typed = self.typed_recall and view.kind == "table" and typed_ok(view.payload)
+        prompt = make_prompt(view.kind, view.payload, seed, context=view.note_title, typed=typed)
+        self.app.call_from_thread(self.present, view, prompt)
+
+    async def present(self, view: CardView, prompt: Prompt) -> None:
+        self.view, self.prompt, self.result = view, prompt, None
+        self.response, self.chosen = "", None
+        header = self.query_one(ProgressHeader)
+        header.kind = view.kind
+        header.where = view.note_path or "calc deck"
+        area = self.query_one("#card-area", VerticalScroll)
+        await area.remove_children()
+        card = card_for(prompt, id="card")
+        await area.mount(card)
+        area.scroll_home(animate=False)
+        self.shown_at = self.clock()
+        self.set_state("asking")
+        self.call_after_refresh(card.focus_answer)
+
+    @property
+    def card(self) -> CardPanel:
+        return self.query_one("#card", CardPanel)
+
+    # -- answering -----------------------------------------------------------------------
+    def action_reveal(self) -> None:
+        self.elapsed_ms = int((self.clock() - self.shown_at) * 1000)
+        self.card.reveal(None)
+        self.set_state("revealed")
+
+    def action_choose(self, index: int) -> None:
+        self.chosen = index
+        self.check_answer("abcd"[index])
+
+    @on(CardPanel.Answered)
+    def typed_answer(self, event: CardPanel.Answered) -> None:
+        if self.state == "asking":
+            self.check_answer(event.response)
+
+    def check_answer(self, response: str) -> None:
+        assert self.prompt is not None
+        self.elapsed_ms = int((self.clock() - self.shown_at) * 1000)
+        self.response = response
+        self.result = grade_response(self.prompt, response, self.elapsed_ms)
+        self.set_focus(None)
+        self.card.reveal(self.result, self.chosen)
+        self.set_state("revealed")
+
+    def action_accept(self) -> None:
+        if self.result is not None:
+            self.commit(self.result.grade)
+
+    def action_grade(self, grade: int) -> None:
+        self.commit(grade)
+
+    def commit(self, grade: int) -> None:
+        assert self.session is not None and self.prompt is not None
+        item = self.session.current()
+        assert item is not None
+        outcome = self.session.answer(grade)
+        if outcome.requeued:
+            self.requeued.add(item.card_id)
+        self.done.append(_Done("answer", item.card_id, grade))
+        self.set_state("saving")
+        self.record(
+            item.card_id,
+            grade,
+            outcome.rescheduled,
+            self.response if self.prompt.answer_mode != "self" else None,
+            self.result.correct if self.result is not None else None,
+            self.prompt.seed,
+            self.elapsed_ms,
+        )
+
+    @work(thread=True, exclusive=True, group="review")
+    def record(
+        self,
+        card_id: int,
+        grade: int,
+        rescheduled: bool,
+        response: str | None,
+        correct: bool | None,
+        seed: int,
+        duration_ms: int,
+    ) -> None:
+        try:
+            result = self.ctx.review.record(
+                card_id,
+                grade,
+                session_id=self.session_id,
+                duration_ms=duration_ms,
+                rescheduled=rescheduled,
+                response=response,
+                correct=correct,
+                seed=seed,
+            )
+        except Exception as exc:  # the answer was not saved: take it back
+            self.app.call_from_thread(self.record_failed, str(exc))
+            return
+        self.app.call_from_thread(self.recorded, result)
+
+    async def recorded(self, result: AnswerResult) -> None:
+        if result.message:
+            self.notify(result.message, title="write-back", severity="warning", markup=False)
+        await self.show_current()
+
+    async def record_failed(self, message: str) -> None:
+        assert self.session is not None
+        self.session.undo()
+        self.done.pop()
+        self.notify(f"not saved: {message}", severity="error", markup=False)
+        await self.show_current()
+
+    # -- undo, skip, edit, details -------------------------------------------------------
+    def action_undo(self) -> None:
+        step = self.done.pop()
+        self.set_state("loading")
+        self.undo_step(step)
+
+    @work(thread=True, exclusive=True, group="review")
+    def undo_step(self, step: _Done) -> None:
+        message = None
+        if step.kind == "answer":
+            undone = self.ctx.review.undo_last(self.session_id)
+            if undone is not None and undone.message:
+                message = undone.message
+        else:
+            self.ctx.review.bury(step.card_id, days=0)  # buried until today = not buried
+        self.app.call_from_thread(self.undone, step, message)
+
+    async def undone(self, step: _Done, message: str | None) -> None:
+        assert self.session is not None
+        self.session.undo()
+        self.requeued.discard(step.card_id)
+        what = f"grade {step.grade}" if step.kind == "answer" else "skip"
+        self.notify(f"undone: {what}", timeout=2, markup=False)
+        if message:
+            self.notify(message, severity="warning", markup=False)
+        await self.show_current()
+
+    def action_skip(self) -> None:
+        assert self.session is not None
+        item = self.session.current()
+        if item is None:
+            return
+        self.set_state("saving")
+        self.bury(item.card_id)
+
+    @work(thread=True, exclusive=True, group="review")
+    def bury(self, card_id: int) -> None:
+        self.ctx.review.bury(card_id)
+        self.app.call_from_thread(self.buried, card_id)
+
+    async def buried(self, card_id: int) -> None:
+        assert self.session is not None
+        self.session.skip()
+        self.done.append(_Done("skip", card_id))
+        self.notify("skipped until tomorrow", timeout=2, markup=False)
+        await self.show_current()
+
+    def action_edit(self) -> None:
+        view = self.view
+        if view is None or view.note_path is None:
+            return
+        if not self.ctx.editor:
+            self.notify(
+                "Set $EDITOR (or $VISUAL) to edit notes from here.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        path = self.ctx.coll.notes_dir / view.note_path
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(self.ctx.editor), str(path)], check=False)
+        except Exception as exc:  # no terminal to hand over (e.g. headless), or no editor
+            self.notify(f"could not open the editor: {exc}", severity="error", markup=False)
+            return
+        self.set_state("loading")
+        self.reimport(view.id)
+
+    @work(thread=True, exclusive=True, group="review")
+    def reimport(self, card_id: int) -> None:
+        from studyapp.services.importer import import_notes
+
+        report = import_notes(self.ctx.coll)
+        self.app.call_from_thread(self.reimported, [p.line() for p in report.rejected])
+        self.app.call_from_thread(self.fetch_card, card_id, self.seed_source())
+
+    def reimported(self, problems: list[str]) -> None:
+        for line in problems:
+            self.notify(line, title="note not imported", severity="error", markup=False)
+
+    def action_toggle_details(self) -> None:
+        area = self.query_one("#card-area", VerticalScroll)
+        existing = area.query("#full-note")
+        if existing:
+            existing.remove()
+            return
+        assert self.view is not None
+        self.load_details(self.view.note_id, self.view.note_path)
+
+    @work(thread=True, exclusive=True, group="details")
+    def load_details(self, note_id: int | None, note_path: str | None) -> None:
+        try:
+            body = load_note_body(self.ctx, note_id, note_path)
+        except OSError as exc:
+            self.app.call_from_thread(
+                self.notify, f"cannot read the note: {exc}", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self.show_details, body)
+
+    def show_details(self, body: str) -> None:
+        area = self.query_one("#card-area", VerticalScroll)
+        if area.query("#full-note"):
+            return
+        box = VerticalScroll(Markdown(body), id="full-note")
+        box.border_title = "full note · d to close"
+        area.mount(box)
+        self.call_after_refresh(box.scroll_visible, top=True)
+
+    # -- the end ---------------------------------------------------------------------------
+    async def show_summary(self) -> None:
+        assert self.session is not None
+        self.view, self.prompt, self.result = None, None, None
+        summary = self.session.summary()
+        area = self.query_one("#card-area", VerticalScroll)
+        await area.remove_children()
+        if summary.answers == 0 and summary.skipped == 0:
+            await area.mount(
+                Static(
+                    Content(
+                        "Nothing due right now. 今天没有要复习的卡片。\n\n"
+                        "q — cram quiz · escape — back to the dashboard"
+                    ),
+                    id="summary",
+                    classes="summary",
+                )
+            )
+        else:
+            await area.mount(Static(self.summary_text(summary), id="summary", classes="summary"))
+        self.set_state("finished")
+
+    def summary_text(self, summary: SessionSummary) -> Text:
+        seconds = max(0, int(self.clock() - self.started_at))
+        out = Text(end="")
+        out.append("Session complete · 本次复习完成\n\n", style="bold")
+        out.append(f"answered   {summary.answered} cards ({summary.answers} answers)\n")
+        out.append(f"relearned  {summary.relearned}\n")
+        out.append(f"skipped    {summary.skipped}\n")
+        out.append(f"time       {seconds // 60}:{seconds % 60:02d}\n\n")
+        top = max(summary.grade_counts) or 1
+        for grade in range(5, -1, -1):
+            count = summary.grade_counts[grade]
+            out.append(f" {grade} ", style="bold")
+            out.append("█" * round(12 * count / top) + " " * (12 - round(12 * count / top)))
+            out.append(f" {count:>3}  {GRADE_LABELS[grade]}\n")
+        out.append("\nescape — back to the dashboard · u — undo the last answer", style="dim")
+        return out

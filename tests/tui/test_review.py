@@ -1,0 +1,252 @@
+"""Review sessions driven with Pilot: note, table and calc cards, undo, skip.
+
+The note-card test checks the file on disk the way the plain CLI would leave it:
+only the four schedule lines of the frontmatter may change, and the bytes equal
+those of a plain-mode review of the same card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+from textual.widgets import Markdown, Static
+
+from studyapp.cli.context import CliContext
+from studyapp.cli.plain import Io
+from studyapp.cli.review_cmd import run_plain
+from studyapp.core.model import SCHEDULE_KEYS
+from studyapp.services.queries import history
+from studyapp.tui.screens.dashboard import DashboardScreen
+from studyapp.tui.screens.review import ReviewScreen
+from studyapp.tui.widgets.card_view import CardPanel
+from studyapp.tui.widgets.table_context import TableContext
+from tests.tui.conftest import SEED, TODAY, FixedClock, build_notes, settle
+
+
+def review_screen(ctx, **filters) -> ReviewScreen:  # type: ignore[no-untyped-def]
+    return ReviewScreen(ctx, seed_source=lambda: SEED, clock=FixedClock(), **filters)
+
+
+def changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
+    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    assert len(a) == len(b), "review write-back must not add or remove lines here"
+    return [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+
+
+def plain_review_bytes(tmp_path: Path, rel_path: str, grade: int) -> bytes:
+    """The same first card reviewed with ``studyapp review --plain`` in a fresh copy."""
+    notes = build_notes(tmp_path / "plain-notes")
+    cli = CliContext(
+        notes_option=str(notes), db_option=str(tmp_path / "plain.db"), today_override=TODAY
+    )
+    from studyapp.services.importer import import_notes
+
+    import_notes(cli.collection())
+    args = argparse.Namespace(tag=None, kind="note", limit=1)
+    out = io.StringIO()
+    run_plain(args, cli, Io(inp=io.StringIO(f"\n{grade}\n"), out=out))
+    cli.close()
+    assert "1 cards answered" in out.getvalue()
+    return (notes / rel_path).read_bytes()
+
+
+async def test_note_card_grade_writes_only_schedule_lines(make_app, ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        assert screen.view is not None and screen.view.kind == "note"
+        path = ctx.coll.notes_dir / screen.view.note_path
+        rel_path = screen.view.note_path
+        before = path.read_bytes()
+        question = str(screen.query_one("#question", Static).content)
+        assert question == screen.view.payload["question"]
+        await pilot.press("space")
+        await settle(pilot)
+        answer = screen.query_one("#answer-markdown", Markdown)
+        assert answer.source == screen.view.payload["answer_markdown"]
+        assert "详细讲解" not in answer.source  # only the standard-answer section
+        await pilot.press("4")
+        await settle(pilot)
+        after = path.read_bytes()
+        assert screen.session is not None and screen.session.progress[0] == 1
+    diffs = changed_lines(before, after)
+    keys = {line.split(b":")[0].decode() for _old, line in diffs}
+    assert keys and keys <= set(SCHEDULE_KEYS)
+    assert after == plain_review_bytes(tmp_path, rel_path, 4)
+    log = history(ctx.coll, limit=1)[0]
+    assert log["grade"] == 4 and log["kind"] == "note" and log["seed"] == SEED
+
+
+async def test_table_card_answered_by_letter_highlights_the_cell(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="table")
+        await app.push_screen(screen)
+        await settle(pilot)
+        prompt = screen.prompt
+        assert prompt is not None and prompt.answer_mode == "choice"
+        letter = "abcd"[prompt.correct_option]
+        await pilot.press(letter)
+        await settle(pilot)
+        assert screen.state == "revealed" and screen.result is not None and screen.result.correct
+        option = screen.query_one(f"#option-{prompt.correct_option}", Static)
+        assert option.has_class("-correct")
+        context = screen.query_one(TableContext)
+        table = context.render()
+        grid = prompt.data["grid"]
+        row = prompt.data["row"] - grid["first_row"]
+        col = prompt.data["col"]
+        lo = max(0, row - 3)
+        offset = 1 if lo > 0 else 0
+        cell = table.columns[col]._cells[row - lo + offset]
+        assert cell.plain == grid["rows"][row][col]
+        assert cell.style == context.get_component_rich_style("table-context--answer")
+        await pilot.press("enter")  # accept the proposed grade
+        await settle(pilot)
+    log = history(ctx.coll, limit=1)[0]
+    assert log["kind"] == "table" and log["grade"] == 5 and log["seed"] == SEED
+
+
+async def test_table_card_wrong_letter_marks_both_options(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="table")
+        await app.push_screen(screen)
+        await settle(pilot)
+        prompt = screen.prompt
+        assert prompt is not None
+        wrong = (prompt.correct_option + 1) % len(prompt.options)
+        await pilot.press(str(wrong + 1))  # digits 1-4 choose too
+        await settle(pilot)
+        assert screen.result is not None and not screen.result.correct
+        assert screen.query_one(f"#option-{wrong}").has_class("-wrong")
+        assert screen.query_one(f"#option-{prompt.correct_option}").has_class("-correct")
+        await pilot.press("0")  # override the proposed grade
+        await settle(pilot)
+        assert screen.requeued  # comes back later in this session
+    assert history(ctx.coll, limit=1)[0]["grade"] == 0
+
+
+async def test_calc_card_answered_with_a_number(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="calc")
+        await app.push_screen(screen)
+        await settle(pilot)
+        prompt = screen.prompt
+        assert prompt is not None and prompt.kind == "calc"
+        if prompt.answer_mode == "choice":
+            await pilot.press("abcd"[prompt.correct_option])
+        else:
+            answer = prompt.expected.split(" (")[0]
+            await pilot.click("#answer")
+            await pilot.press(*answer)
+            await pilot.press("enter")
+        await settle(pilot)
+        assert screen.result is not None and screen.result.correct, screen.result
+        worked = str(screen.query_one("#worked", Static).content)
+        assert prompt.worked[0] in worked
+        await pilot.press("enter")
+        await settle(pilot)
+    log = history(ctx.coll, limit=1)[0]
+    assert log["kind"] == "calc" and log["grade"] == 5
+
+
+async def test_undo_restores_the_note_bytes_and_the_card(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="note")
+        await app.push_screen(screen)
+        await settle(pilot)
+        assert screen.view is not None
+        first = screen.view.id
+        path = ctx.coll.notes_dir / screen.view.note_path
+        before = path.read_bytes()
+        await pilot.press("space", "5")
+        await settle(pilot)
+        assert path.read_bytes() != before
+        assert screen.view.id != first
+        await pilot.press("u")
+        await settle(pilot)
+        assert path.read_bytes() == before
+        assert screen.view.id == first and screen.state == "asking"
+        assert screen.session is not None and screen.session.progress[0] == 0
+    assert history(ctx.coll, limit=1)[0]["undone"] is True
+
+
+async def test_skip_buries_and_undo_brings_back(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="note")
+        await app.push_screen(screen)
+        await settle(pilot)
+        first = screen.view.id  # type: ignore[union-attr]
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen.view is not None and screen.view.id != first
+        assert first not in [i.card_id for i in ctx.review.due_items(kind="note")]
+        await pilot.press("u")
+        await settle(pilot)
+        assert screen.view.id == first
+        assert first in [i.card_id for i in ctx.review.due_items(kind="note")]
+
+
+async def test_details_toggle_shows_the_full_note(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="note")
+        await app.push_screen(screen)
+        await settle(pilot)
+        await pilot.press("d")  # not before the answer is shown
+        assert not screen.query("#full-note")
+        await pilot.press("space", "d")
+        await settle(pilot)
+        full = screen.query_one("#full-note Markdown", Markdown)
+        assert "详细讲解" in full.source and not full.source.startswith("---")
+        await pilot.press("d")
+        await pilot.pause()
+        assert not screen.query("#full-note")
+
+
+async def test_session_summary_after_the_last_card(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="note", limit=2)
+        await app.push_screen(screen)
+        await settle(pilot)
+        for grade in ("5", "3", "4"):  # the 3 comes back once and is then answered with 4
+            await pilot.press("space", grade)
+            await settle(pilot)
+        assert screen.state == "finished"
+        text = str(screen.query_one("#summary", Static).content)
+        assert "answered   2 cards (3 answers)" in text and "relearned  1" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert "reviewed today" in str(app.screen.query_one("#today", Static).content)
+
+
+async def test_edit_without_editor_says_so(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="note")
+        await app.push_screen(screen)
+        await settle(pilot)
+        await pilot.press("e")
+        assert any("EDITOR" in str(n.message) for n in app._notifications)
+        assert isinstance(CardPanel, type)
