@@ -68,10 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         return _open_tui(ctx, parser)
     from studyapp.cli.common import CliError
+    from studyapp.db.engine import DatabaseError
 
     try:
         return int(func(args, ctx))
-    except CliError as exc:
+    except (CliError, DatabaseError) as exc:
         print(f"studyapp: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

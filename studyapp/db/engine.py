@@ -12,6 +12,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool
@@ -41,12 +42,47 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(db_path: Path | str) -> Engine:
-    """An engine with WAL, foreign keys and a busy timeout on every connection."""
-    url = "sqlite://" if str(db_path) == ":memory:" else f"sqlite:///{Path(db_path)}"
-    engine = create_engine(url, poolclass=NullPool if str(db_path) != ":memory:" else None)
+def make_engine(db_path: Path | str, *, create: bool = True) -> Engine:
+    """An engine with WAL, foreign keys and a busy timeout on every connection.
+
+    With ``create=False`` a connection never creates the file: if the database is
+    deleted while the app runs, the next statement fails with a clear message instead
+    of silently starting an empty database.  SQLite errors users can act on (locked,
+    deleted) become one-line :class:`DatabaseError` messages.
+    """
+    if str(db_path) == ":memory:":
+        engine = create_engine("sqlite://")
+    else:
+        path = Path(db_path).resolve()
+        uri = f"file:{quote(str(path))}?mode={'rwc' if create else 'rw'}"
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+        engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "handle_error", _translator(str(db_path)))
     return engine
+
+
+def _translator(db_path: str) -> Any:
+    def translate(context: Any) -> None:
+        original = context.original_exception
+        if not isinstance(original, sqlite3.OperationalError):
+            return
+        message = str(original)
+        if "locked" in message or "busy" in message:
+            raise DatabaseError(
+                f"{db_path}: database is locked by another program "
+                f"(waited {BUSY_TIMEOUT_MS // 1000} s); nothing was saved"
+            ) from original
+        if "unable to open" in message or "no such table" in message or "disk I/O" in message:
+            raise DatabaseError(
+                f"{db_path}: the database file was deleted or replaced while studyapp was "
+                "running; restart studyapp (schedules are restored from your notes)"
+            ) from original
+
+    return translate
 
 
 def upgrade_schema(engine: Engine) -> None:
@@ -76,6 +112,8 @@ def open_engine(db_path: Path | str) -> Engine:
     engine = make_engine(db_path)
     try:
         upgrade_schema(engine)
+        engine.dispose()
+        engine = make_engine(db_path, create=False)
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:

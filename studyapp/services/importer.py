@@ -128,11 +128,17 @@ def import_notes(
     progress: Progress | None = None,
     workers: int | None = None,
     only: Iterable[str] | None = None,
+    force: bool = False,
+    adopt_next_review: bool = True,
 ) -> ImportReport:
     """Bring the database in line with the notes folder.
 
     ``only`` restricts the import to some relative paths (used to re-import one note
-    before a write-back); deletions are then not detected.
+    before a write-back); deletions are then not detected.  ``force`` reads files even
+    when their stat is unchanged (sync tools keep mtime and size across an edit).
+    ``adopt_next_review`` takes a hand-edited ``next_review`` as the note card's due
+    date; the re-import before a write-back turns it off, because the answer being
+    written is newer than the edit.
     """
     root = coll.notes_dir
     if not root.is_dir():
@@ -162,7 +168,8 @@ def import_notes(
         for item in found:
             row = existing.get(item.rel_path)
             if (
-                row is not None
+                not force
+                and row is not None
                 and not row.missing
                 and row.parse_error is None
                 and row.mtime_ns == item.mtime_ns
@@ -209,7 +216,7 @@ def import_notes(
             for path, row in existing.items()
             if path not in present and not row.missing and only is None
         }
-        writer = _Writer(session, today)
+        writer = _Writer(session, today, adopt_next_review=adopt_next_review)
         if only is None:
             writer.sync_calc_cards()  # before notes, so new notes can link to them
         for done, parsed in enumerate(results, 1):
@@ -263,9 +270,10 @@ def import_notes(
 class _Writer:
     """Writes parse results into one session with bulk statements where it matters."""
 
-    def __init__(self, session: Session, today: date) -> None:
+    def __init__(self, session: Session, today: date, *, adopt_next_review: bool = True) -> None:
         self.session = session
         self.today = today
+        self.adopt_next_review = adopt_next_review
         self.tag_ids: dict[str, int] = {
             name: tag_id for tag_id, name in session.execute(select(Tag.id, Tag.name))
         }
@@ -316,7 +324,12 @@ class _Writer:
         self._set_tags(note_id, parsed)
         self._sync_cards(note_id, parsed, fresh=False)
         meta = parsed.note.meta if parsed.note else None
-        if meta is not None and meta.next_review != before.next_review and meta.next_review:
+        if (
+            self.adopt_next_review
+            and meta is not None
+            and meta.next_review != before.next_review
+            and meta.next_review
+        ):
             # The user rescheduled the note by editing next_review: adopt it, like
             # Obsidian SR users expect from editing sr-due.
             self.session.execute(
@@ -457,8 +470,12 @@ def _folder_of(rel_path: str) -> str:
 
 
 def reimport_one(coll: Collection, rel_path: str) -> ImportReport:
-    """Re-import a single note (before writing into a note the user edited)."""
-    return import_notes(coll, only=[rel_path])
+    """Re-import a single note (before writing into a note the user edited).
+
+    Forced (the file's stat may not show the edit) and without adopting a hand-edited
+    ``next_review``: the answer about to be written is newer than the edit.
+    """
+    return import_notes(coll, only=[rel_path], force=True, adopt_next_review=False)
 
 
 __all__ = [

@@ -2,7 +2,9 @@
 
 Recursive ``*.md``, hidden folders and files skipped, symlinks followed only while
 they stay inside the notes folder, and each real directory visited once (so a
-symlink loop ends).  Stale temp files of an interrupted write-back are removed when
+symlink loop ends).  A note reached through a symlink *and* directly is one note:
+it is listed once, under its own path (two entries would be two note cards
+writing the same file).  Stale temp files of an interrupted write-back are removed when
 the caller holds the writer lock (nobody else can be writing one).
 """
 
@@ -28,7 +30,7 @@ class FoundNote:
 def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNote]:
     """Every note under ``root``, sorted by relative path."""
     root_real = os.path.realpath(root)
-    found: list[FoundNote] = []
+    found: dict[str, tuple[bool, FoundNote]] = {}  # real file path -> (via a link?, note)
     seen_dirs: set[str] = set()
     stack = [root_real]
     while stack:
@@ -64,9 +66,12 @@ def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNot
             except OSError:
                 continue
             rel = os.path.relpath(os.path.join(current, name), root_real).replace(os.sep, "/")
-            found.append(FoundNote(rel, Path(root_real) / rel, st.st_mtime_ns, st.st_size))
-    found.sort(key=lambda f: f.rel_path)
-    return found
+            note = FoundNote(rel, Path(root_real) / rel, st.st_mtime_ns, st.st_size)
+            linked = real != entry.path
+            known = found.get(real)
+            if known is None or (known[0], known[1].rel_path) > (linked, rel):
+                found[real] = (linked, note)  # prefer the file itself, then the first path
+    return sorted((note for _, note in found.values()), key=lambda f: f.rel_path)
 
 
 def _inside(path: str, root: str) -> bool:
