@@ -126,17 +126,40 @@ class ReviewService:
             due_rows = session.execute(
                 base.where(Card.due.is_not(None), Card.due <= day).order_by(Card.due, Card.id)
             ).all()
-            kind_order = case((Card.kind == "note", 0), (Card.kind == "table", 1), else_=2)
-            new_rows = session.execute(
-                base.where(Card.due.is_(None)).order_by(kind_order, Card.id)
-            ).all()
-            new_done = session.scalar(
-                select(func.count()).select_from(Card).where(Card.first_seen == day)
+            new_done = int(
+                session.scalar(
+                    select(func.count()).select_from(Card).where(Card.first_seen == day)
+                )
+                or 0
             )
+            # Only the first ``wanted`` new cards (after the per-note table cap) can
+            # enter today's queue: read the ordered new cards lazily and stop there,
+            # instead of materialising every new card of a big collection.
+            wanted = max(0, settings.new_per_day - new_done)
+            new: list[QueueItem] = []
+            if wanted:
+                kind_order = case((Card.kind == "note", 0), (Card.kind == "table", 1), else_=2)
+                per_note = settings.table_cards_per_note
+                if per_note < 0:  # as limit_per_note
+                    raise ValueError(f"per_note_limit must be >= 0, got {per_note}")
+                tables_of: dict[int | None, int] = {}
+                result = session.execute(
+                    base.where(Card.due.is_(None))
+                    .order_by(kind_order, Card.id)
+                    .execution_options(yield_per=max(64, min(wanted * 2, 2000)))
+                )
+                for r in result:
+                    if r.kind == "table":
+                        used = tables_of.get(r.note_id, 0)
+                        if used >= per_note:
+                            continue
+                        tables_of[r.note_id] = used + 1
+                    new.append(QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key))
+                    if len(new) >= wanted:
+                        break
+                result.close()
         due = [QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key) for r in due_rows]
-        new = [QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key) for r in new_rows]
-        new = _cap_tables(new, settings.table_cards_per_note)
-        queue = build_queue(due, new, settings.new_per_day, int(new_done or 0))
+        queue = build_queue(due, new, settings.new_per_day, new_done)
         return queue[:limit] if limit else queue
 
     def card(self, card_id: int) -> CardView:
@@ -243,20 +266,43 @@ class ReviewService:
             session.flush()
             log_id = log.id
             status = log.writeback
+            owed = None
+            if status == "pending":
+                note = card.note
+                assert note is not None and log.note_values_after is not None
+                owed = (note.id, log.note_values_after, note.path, note.content_sha256)
         message = None
         if status == "pending":
-            outcome = writeback.perform(self.coll, log_id)
+            outcome = writeback.perform(self.coll, log_id, owed=owed)
             status, message = outcome.status, outcome.message
         return AnswerResult(log_id, card_id, before, after, reschedules, status, message, mastery)
 
     def _note_mastery(self, session: Any, note_id: int) -> float:
-        cards = session.scalars(
-            select(Card).where(Card.note_id == note_id, Card.retired.is_(False))
-        ).all()
-        if not cards:
+        # Only the schedule columns (no ORM objects, no payloads), found through the
+        # note_id index: with ``retired`` in the WHERE clause SQLite picked the queue
+        # index (retired, suspended, due) and scanned every card of the collection.
+        rows = [
+            r
+            for r in session.execute(
+                select(
+                    Card.kind, Card.retired, Card.ef_milli, Card.interval, Card.reps,
+                    Card.lapses, Card.due, Card.last_review,
+                )
+                .where(Card.note_id == note_id)
+                .order_by(Card.id)
+            )
+            if not r.retired
+        ]
+        if not rows:
             return 0.0
-        states = [_state(c) for c in cards]
-        weights = [NOTE_CARD_WEIGHT if c.kind == "note" else 1.0 for c in cards]
+        states = [
+            SrsState(
+                ef_milli=r.ef_milli, interval=r.interval, reps=r.reps, lapses=r.lapses,
+                due=r.due, last_review=r.last_review,
+            )
+            for r in rows
+        ]
+        weights = [NOTE_CARD_WEIGHT if r.kind == "note" else 1.0 for r in rows]
         return note_mastery(states, weights)
 
     # -- undo ----------------------------------------------------------------------
@@ -323,7 +369,10 @@ class ReviewService:
             note = session.get(Note, note_id)
             if note is None:
                 return False
-            path = self.coll.notes_dir / note.path
+            try:
+                path = writeback.resolve_note_path(self.coll, note.path)
+            except OSError:
+                return False
             values_before = writeback.decode_values(
                 session.get(ReviewLog, log_id).note_values_before  # type: ignore[union-attr]
             )

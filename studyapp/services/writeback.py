@@ -16,14 +16,17 @@ disk since it was read is re-imported first, then written: the user's edit survi
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from studyapp.core.atomic import WriteConflict, atomic_write
 from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note, write_schedule
@@ -66,21 +69,52 @@ def head_of(data: bytes) -> bytes:
     return data[: parts.body_start]
 
 
-def write_values(coll: Collection, note_id: int, values: dict[str, Any]) -> tuple[bytes, bytes]:
+def resolve_note_path(coll: Collection, rel_path: str) -> Path:
+    """The note's file, refusing any path that resolves outside the notes folder.
+
+    A note replaced by a symlink to elsewhere, or a tampered database path such as
+    ``../x.md``, must never be read or written.  Raised as an ``OSError`` so the
+    review is deferred with a message like any other file fault.
+    """
+    root = os.path.realpath(coll.notes_dir)
+    path = coll.notes_dir / rel_path
+    real = os.path.realpath(path)
+    if not real.startswith(root.rstrip(os.sep) + os.sep):
+        raise PermissionError(
+            errno.EACCES, "note resolves outside the notes folder; not read or written", str(path)
+        )
+    return path
+
+
+def write_values(
+    coll: Collection,
+    note_id: int,
+    values: dict[str, Any],
+    *,
+    known: tuple[str, str] | None = None,
+    then: Callable[[Session, bytes, bytes], None] | None = None,
+) -> tuple[bytes, bytes]:
     """Apply ``values`` to the note's file; returns (head before, head after).
 
     Re-imports the note first when it changed on disk since it was read.
     Raises ``OSError`` (read-only, disk full, folder missing) for the caller to defer.
+    ``known`` is the note's ``(path, content_sha256)`` as the caller just read them in
+    its own transaction (saves a database round trip; later attempts re-read them).
+    ``then(session, head_before, head_after)`` runs in the transaction that records
+    the file's new state, so the caller's bookkeeping commits together with it.
     """
     from studyapp.services.importer import reimport_one
 
     for attempt in range(3):
-        with coll.session() as session:
-            note = session.get(Note, note_id)
-            if note is None:
-                raise FileNotFoundError(f"note {note_id} is not in the database")
-            rel_path, known_sha = note.path, note.content_sha256
-        path = coll.notes_dir / rel_path
+        if attempt == 0 and known is not None:
+            rel_path, known_sha = known
+        else:
+            with coll.session() as session:
+                note = session.get(Note, note_id)
+                if note is None:
+                    raise FileNotFoundError(f"note {note_id} is not in the database")
+                rel_path, known_sha = note.path, note.content_sha256
+        path = resolve_note_path(coll, rel_path)
         data = path.read_bytes()
         current_sha = sha256_hex(data)
         if current_sha != known_sha:
@@ -94,13 +128,25 @@ def write_values(coll: Collection, note_id: int, values: dict[str, Any]) -> tupl
                 if attempt == 2:
                     raise
                 continue
-        _store_file_state(coll, note_id, path, new_data, values)
-        return head_of(data), head_of(new_data)
+        heads = head_of(data), head_of(new_data)
+        if then is None:
+            _store_file_state(coll, note_id, path, new_data, values)
+        else:
+            _store_file_state(
+                coll, note_id, path, new_data, values,
+                then=lambda session: then(session, *heads),
+            )
+        return heads
     raise WriteConflict(path, "the note keeps changing on disk; not written")
 
 
 def _store_file_state(
-    coll: Collection, note_id: int, path: Path, data: bytes, values: dict[str, Any]
+    coll: Collection,
+    note_id: int,
+    path: Path,
+    data: bytes,
+    values: dict[str, Any],
+    then: Callable[[Session], None] | None = None,
 ) -> None:
     st = os.stat(path)
     with coll.session() as session, session.begin():
@@ -114,34 +160,39 @@ def _store_file_state(
                 **{k: v for k, v in values.items() if k in _NOTE_COLUMNS},
             )
         )
+        if then is not None:
+            then(session)
 
 
 _NOTE_COLUMNS = {"last_reviewed", "next_review", "review_count", "mastery_level"}
 
 
-def perform(coll: Collection, log_id: int) -> WriteOutcome:
-    """Do the write a review-log row owes its note, and record the outcome."""
-    with coll.session() as session:
-        log = session.get(ReviewLog, log_id)
-        if log is None or log.writeback not in OWED or log.note_id is None:
-            return WriteOutcome("done")
-        note_id = log.note_id
-        undoing = log.writeback == "undo_pending"
-        values = decode_values(log.note_values_before if undoing else log.note_values_after)
-    try:
-        before, after = write_values(coll, note_id, values)
-    except (OSError, WriteConflict, WriteBackError) as exc:
-        message = (
-            f"note not written ({_describe(exc)}); the review is kept and will be written later"
-        )
-        with coll.session() as session, session.begin():
-            row = session.get(ReviewLog, log_id)
-            if row is not None and not undoing:
-                row.writeback, row.writeback_error = "deferred", _describe(exc)
-            elif row is not None:
-                row.writeback_error = _describe(exc)
-        return WriteOutcome("deferred", message)
-    with coll.session() as session, session.begin():
+def perform(
+    coll: Collection, log_id: int, *, owed: tuple[int, str, str, str] | None = None
+) -> WriteOutcome:
+    """Do the write a review-log row owes its note, and record the outcome.
+
+    ``owed`` is ``(note_id, values JSON, note path, note sha256)`` when the caller has
+    just committed the row (a fresh answer owes ``note_values_after``); it saves
+    re-reading the row and the note.  The file's new state and the row's ``done``
+    mark are committed in one transaction.
+    """
+    if owed is not None:
+        note_id, values_json, rel_path, sha = owed
+        undoing = False
+        values = decode_values(values_json)
+        known: tuple[str, str] | None = (rel_path, sha)
+    else:
+        with coll.session() as session:
+            log = session.get(ReviewLog, log_id)
+            if log is None or log.writeback not in OWED or log.note_id is None:
+                return WriteOutcome("done")
+            note_id = log.note_id
+            undoing = log.writeback == "undo_pending"
+            values = decode_values(log.note_values_before if undoing else log.note_values_after)
+        known = None
+
+    def mark_done(session: Session, before: bytes, after: bytes) -> None:
         row = session.get(ReviewLog, log_id)
         if row is not None:
             if undoing:
@@ -151,6 +202,18 @@ def perform(coll: Collection, log_id: int) -> WriteOutcome:
                 if row.fm_before is None:
                     row.fm_before = before
                 row.fm_after = after
+
+    try:
+        write_values(coll, note_id, values, known=known, then=mark_done)
+    except (OSError, WriteConflict, WriteBackError) as exc:
+        message = f"note not written ({_describe(exc)}); the review is kept and will be written later"
+        with coll.session() as session, session.begin():
+            row = session.get(ReviewLog, log_id)
+            if row is not None and not undoing:
+                row.writeback, row.writeback_error = "deferred", _describe(exc)
+            elif row is not None:
+                row.writeback_error = _describe(exc)
+        return WriteOutcome("deferred", message)
     return WriteOutcome("done")
 
 
