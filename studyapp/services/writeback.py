@@ -132,12 +132,15 @@ def write_values(
         if then is None:
             _store_file_state(coll, note_id, path, new_data, values)
         else:
-            _store_file_state(
-                coll, note_id, path, new_data, values,
-                then=lambda session: then(session, *heads),
-            )
+            _store_file_state(coll, note_id, path, new_data, values, then=_bind(then, heads))
         return heads
     raise WriteConflict(path, "the note keeps changing on disk; not written")
+
+
+def _bind(
+    then: Callable[[Session, bytes, bytes], None], heads: tuple[bytes, bytes]
+) -> Callable[[Session], None]:
+    return lambda session: then(session, *heads)
 
 
 def _store_file_state(
