@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -59,7 +59,15 @@ def make_engine(db_path: Path | str, *, create: bool = True) -> Engine:
         def connect() -> sqlite3.Connection:
             return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
-        engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
+        # A small pool keeps connections open between sessions: opening one costs the
+        # pragmas, and closing the last one checkpoints the WAL with an fsync (several
+        # ms per answer).  ``create=True`` engines only migrate, so they do not pool.
+        if create:
+            engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
+        else:
+            engine = create_engine(
+                "sqlite://", creator=connect, poolclass=QueuePool, pool_size=4, max_overflow=4
+            )
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "handle_error", _translator(str(db_path)))
     return engine

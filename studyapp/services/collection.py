@@ -8,6 +8,7 @@ reads the system time directly.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from studyapp.core.studyday import study_day
-from studyapp.db.engine import open_engine
+from studyapp.db.engine import DatabaseError, open_engine
 from studyapp.services.lock import WriterLock
 from studyapp.services.settings import Settings
 
@@ -47,6 +48,10 @@ class Collection:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._lock: WriterLock | None = None
         self._settings: Settings | None = None
+        self._db_identity: tuple[int, int] | None = None
+        if str(db_path) != ":memory:" and db_path.exists():
+            st = os.stat(db_path)
+            self._db_identity = (st.st_dev, st.st_ino)
 
     @classmethod
     def open(
@@ -70,6 +75,22 @@ class Collection:
 
     # -- plumbing ---------------------------------------------------------------
     def session(self) -> Session:
+        """A new ORM session; refuses to run on a database file deleted or replaced since open.
+
+        Pooled connections keep the old file open, so without this check answers would be
+        "saved" into a deleted database and lost.  One ``stat`` costs microseconds.
+        """
+        if self._db_identity is not None:
+            try:
+                st = os.stat(self.db_path)
+                identity: tuple[int, int] | None = (st.st_dev, st.st_ino)
+            except FileNotFoundError:
+                identity = None
+            if identity != self._db_identity:
+                raise DatabaseError(
+                    f"{self.db_path}: the database file was deleted or replaced while studyapp "
+                    "was running; restart studyapp (schedules are restored from your notes)"
+                )
         return self._sessions()
 
     def acquire_writer(self) -> None:
