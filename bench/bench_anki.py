@@ -85,7 +85,9 @@ def anki_loop(n: int, answers: int = ANSWERS) -> dict[str, Any]:
     return {"times": times, "version": version, "add_s": add_s}
 
 
-def run(quick: bool, ours_p95_ms: float | None = None, ours_median_ms: float | None = None) -> list[dict[str, Any]]:
+def run(
+    quick: bool, ours_p95_ms: float | None = None, ours_median_ms: float | None = None
+) -> list[dict[str, Any]]:
     n = 1000 if quick else 10_000
     name = f"Anki {ANSWERS} answers -> next card, p95"
     try:
@@ -93,16 +95,27 @@ def run(quick: bool, ours_p95_ms: float | None = None, ours_median_ms: float | N
     except Exception as exc:  # not installed / import error / API change: say so
         return [
             result(
-                name, None, "ms", "anki library (pip install anki)", None, None,
-                status="not measured", error=f"{type(exc).__name__}: {exc}",
+                name,
+                None,
+                "ms",
+                "anki library (pip install anki)",
+                None,
+                None,
+                status="not measured",
+                error=f"{type(exc).__name__}: {exc}",
             )
         ]
     times = got["times"]
     p95, med = percentile(times, 95), statistics.median(times)
     rows = [
         result(
-            f"{name} (anki {got['version']})", p95, "ms", "studyapp review loop p95 (same run)",
-            ours_p95_ms, None, median_ms=med,
+            f"{name} (anki {got['version']})",
+            p95,
+            "ms",
+            "studyapp review loop p95 (same run)",
+            ours_p95_ms,
+            None,
+            median_ms=med,
             ratio=(p95 / ours_p95_ms) if ours_p95_ms else None,
             note="ratio = anki / studyapp; studyapp also rewrites a note file (fsync) per answer",
         ),
@@ -110,8 +123,12 @@ def run(quick: bool, ours_p95_ms: float | None = None, ours_median_ms: float | N
     if ours_median_ms:
         rows.append(
             result(
-                "Anki answer -> next card, median", med, "ms",
-                "studyapp review loop median (same run)", ours_median_ms, None,
+                "Anki answer -> next card, median",
+                med,
+                "ms",
+                "studyapp review loop median (same run)",
+                ours_median_ms,
+                None,
             )
         )
     return rows

@@ -126,8 +126,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     return [
         result(
             f"cold import ({n} notes, {got['cards']} cards, {cpus} cores)",
-            got["cold_s"], "s",
-            "markdown-it-py parse of the same files, 1 process", md_s,
+            got["cold_s"],
+            "s",
+            "markdown-it-py parse of the same files, 1 process",
+            md_s,
             COLD_TARGET_RATIO * md_s,
             per_note_ms=1000 * got["cold_s"] / n,
             baseline_per_note_ms=1000 * md_s / n,
@@ -136,8 +138,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
         ),
         result(
             f"warm re-import, nothing changed ({n} notes)",
-            got["warm_s"], "s",
-            "os.scandir + stat walk of the tree", walk_s,
+            got["warm_s"],
+            "s",
+            "os.scandir + stat walk of the tree",
+            walk_s,
             WARM_TARGET_S,
         ),
     ]

@@ -49,7 +49,15 @@ def build(db: Path, seed: int = 11) -> dict[str, int]:
             " answer_markdown, content_sha256, mtime_ns, size, missing, imported_at)"
             " VALUES (?, ?, ?, ?, ?, 0, 'medium', 0.0, 1, '{}', '[]', '', 12, '', ?, 0, 0, 0, ?)",
             (
-                (i, f"f{i % 50}/n{i}.md", f"question {i}", f"f{i % 50}", "2026-01-01", f"{i:064x}", now)
+                (
+                    i,
+                    f"f{i % 50}/n{i}.md",
+                    f"question {i}",
+                    f"f{i % 50}",
+                    "2026-01-01",
+                    f"{i:064x}",
+                    now,
+                )
                 for i in range(1, NOTES + 1)
             ),
         )
@@ -67,9 +75,25 @@ def build(db: Path, seed: int = 11) -> dict[str, int]:
                     due = last = None
                     reps = interval = 0
                 cards.append(
-                    (card_id, note_id, kind, "note" if k == 0 else f"table|t|h|r{k}|c|cell",
-                     f"card {card_id}", "{}", "" if k == 0 else f"n{note_id}|r{k // 3}",
-                     2500, interval, reps, 0, due, last, last, 0, None, 0)
+                    (
+                        card_id,
+                        note_id,
+                        kind,
+                        "note" if k == 0 else f"table|t|h|r{k}|c|cell",
+                        f"card {card_id}",
+                        "{}",
+                        "" if k == 0 else f"n{note_id}|r{k // 3}",
+                        2500,
+                        interval,
+                        reps,
+                        0,
+                        due,
+                        last,
+                        last,
+                        0,
+                        None,
+                        0,
+                    )
                 )
         con.executemany(
             "INSERT INTO cards (id, note_id, kind, anchor, title, payload_json, sibling_key,"
@@ -84,10 +108,27 @@ def build(db: Path, seed: int = 11) -> dict[str, int]:
                 cid = rng.randint(1, total_cards)
                 day = TODAY - timedelta(days=rng.randint(0, 730))
                 yield (
-                    i, cid, (cid - 1) // CARDS_PER_NOTE + 1, f"s{i // 50}",
+                    i,
+                    cid,
+                    (cid - 1) // CARDS_PER_NOTE + 1,
+                    f"s{i // 50}",
                     datetime(day.year, day.month, day.day, 9, 0).isoformat(sep=" "),
-                    day.isoformat(), rng.randint(0, 5), "table", 0, 1, 4000,
-                    2500, 2500, 1, 6, 1, 2, 0, 0, "none", 0,
+                    day.isoformat(),
+                    rng.randint(0, 5),
+                    "table",
+                    0,
+                    1,
+                    4000,
+                    2500,
+                    2500,
+                    1,
+                    6,
+                    1,
+                    2,
+                    0,
+                    0,
+                    "none",
+                    0,
                 )
 
         con.executemany(
@@ -151,8 +192,15 @@ def run(quick: bool) -> list[dict[str, Any]]:
     return [
         result(
             f"due queue, due_items() ({sizes['cards']:,} cards, {sizes['log_rows']:,} log rows)",
-            med, "ms", "SELECT count(*) FROM cards", statistics.median(base), TARGET_MS,
-            best_ms=min(times), runs=len(times), queue_length=len(queue), build_s=build_s,
+            med,
+            "ms",
+            "SELECT count(*) FROM cards",
+            statistics.median(base),
+            TARGET_MS,
+            best_ms=min(times),
+            runs=len(times),
+            queue_length=len(queue),
+            build_s=build_s,
             build_queue_ms=statistics.median(spent),
             rest_ms=statistics.median(t - b for t, b in zip(times, spent, strict=True)),
         )

@@ -100,12 +100,22 @@ def run(quick: bool) -> list[dict[str, Any]]:
     return [
         result(
             f"review answer -> next card, p95 ({ANSWERS} note answers, {n} notes)",
-            p95, "ms", "fsync'd atomic rewrite of a 10 KB file, p95", base_p95, TARGET_P95_MS,
-            median_ms=med, baseline_median_ms=base_med, max_ms=max(times),
+            p95,
+            "ms",
+            "fsync'd atomic rewrite of a 10 KB file, p95",
+            base_p95,
+            TARGET_P95_MS,
+            median_ms=med,
+            baseline_median_ms=base_med,
+            max_ms=max(times),
         ),
         result(
             "review answer -> next card, median",
-            med, "ms", "fsync'd atomic rewrite of a 10 KB file, median", base_med, None,
+            med,
+            "ms",
+            "fsync'd atomic rewrite of a 10 KB file, median",
+            base_med,
+            None,
         ),
     ]
 

@@ -80,7 +80,9 @@ def measure(n: int) -> dict[str, Any]:
     bench_dir = str(Path(__file__).resolve().parent)
     proc = subprocess.run(
         [sys.executable, "-c", WRAPPER, CHILD, str(db), str(notes), bench_dir],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -95,22 +97,41 @@ def run(quick: bool) -> list[dict[str, Any]]:
     if any("error" in r for r in runs):
         error = next(r["error"] for r in runs if "error" in r)
         return [
-            result(f"TUI start-up ({n} notes)", None, "s", "python -c 'import textual, sqlalchemy'",
-                   floor_s, TARGET_S, status="not measured", error=error)
+            result(
+                f"TUI start-up ({n} notes)",
+                None,
+                "s",
+                "python -c 'import textual, sqlalchemy'",
+                floor_s,
+                TARGET_S,
+                status="not measured",
+                error=error,
+            )
         ]
     best = min(runs, key=lambda r: r["startup_s"])
-    label = "TUI start-up to dashboard stats" if best["mode"] == "StudyApp.run_test" else (
-        "dashboard data load (stats + due_items), TUI not importable"
+    label = (
+        "TUI start-up to dashboard stats"
+        if best["mode"] == "StudyApp.run_test"
+        else ("dashboard data load (stats + due_items), TUI not importable")
     )
     return [
         result(
-            f"{label} ({n} notes, process spawn to ready)", best["startup_s"], "s",
-            "python -c 'import textual.app, sqlalchemy.orm'", floor_s, TARGET_S,
-            mode=best["mode"], runs=[r["startup_s"] for r in runs],
+            f"{label} ({n} notes, process spawn to ready)",
+            best["startup_s"],
+            "s",
+            "python -c 'import textual.app, sqlalchemy.orm'",
+            floor_s,
+            TARGET_S,
+            mode=best["mode"],
+            runs=[r["startup_s"] for r in runs],
         ),
         result(
-            f"TUI peak RSS ({n} notes)", max(r["peak_rss_mb"] for r in runs), "MB",
-            "none", None, TARGET_RSS_MB,
+            f"TUI peak RSS ({n} notes)",
+            max(r["peak_rss_mb"] for r in runs),
+            "MB",
+            "none",
+            None,
+            TARGET_RSS_MB,
         ),
     ]
 

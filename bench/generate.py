@@ -29,8 +29,16 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "DEFAULT_SEED", "TODAY", "corpus", "fixed_clock", "generate", "note_path", "note_text",
-    "percentile", "result", "work_dir",
+    "DEFAULT_SEED",
+    "TODAY",
+    "corpus",
+    "fixed_clock",
+    "generate",
+    "note_path",
+    "note_text",
+    "percentile",
+    "result",
+    "work_dir",
 ]
 
 DEFAULT_SEED = 7
@@ -47,33 +55,102 @@ _TOPICS = {
     "硬件": ["GPU", "NPU", "内存带宽"],
 }
 _SUBJECTS = [
-    "INT8量化", "INT4量化", "GPTQ", "AWQ", "SmoothQuant", "非结构化剪枝", "结构化剪枝",
-    "2:4稀疏", "知识蒸馏", "LoRA", "KV Cache", "PagedAttention", "Continuous Batching",
-    "张量并行", "流水线并行", "FlashAttention", "投机解码", "混合精度", "模型分片",
-    "算子融合", "动态批处理", "权重共享", "NPU推理", "端侧缓存",
+    "INT8量化",
+    "INT4量化",
+    "GPTQ",
+    "AWQ",
+    "SmoothQuant",
+    "非结构化剪枝",
+    "结构化剪枝",
+    "2:4稀疏",
+    "知识蒸馏",
+    "LoRA",
+    "KV Cache",
+    "PagedAttention",
+    "Continuous Batching",
+    "张量并行",
+    "流水线并行",
+    "FlashAttention",
+    "投机解码",
+    "混合精度",
+    "模型分片",
+    "算子融合",
+    "动态批处理",
+    "权重共享",
+    "NPU推理",
+    "端侧缓存",
 ]
 _SIDES = [
-    ("边缘设备", "云端部署"), ("INT8", "INT4"), ("训练后量化", "量化感知训练"),
-    ("非结构化", "结构化"), ("单卡", "多卡"), ("手机端", "服务器端"), ("在线服务", "离线批处理"),
-    ("GPU", "NPU"), ("FP16", "BF16"), ("静态批处理", "动态批处理"),
+    ("边缘设备", "云端部署"),
+    ("INT8", "INT4"),
+    ("训练后量化", "量化感知训练"),
+    ("非结构化", "结构化"),
+    ("单卡", "多卡"),
+    ("手机端", "服务器端"),
+    ("在线服务", "离线批处理"),
+    ("GPU", "NPU"),
+    ("FP16", "BF16"),
+    ("静态批处理", "动态批处理"),
 ]
 _THIRD = ["端云协同", "FP8", "混合方案", "CPU推理", "TPU", "折中方案"]
 _DIMENSIONS = [
-    "主要约束", "硬件环境", "压缩目标", "压缩强度", "精度容忍", "关键指标", "典型技术",
-    "显存占用", "推理延迟", "吞吐量", "功耗", "成本", "部署难度", "适用场景", "量化粒度",
-    "剪枝比例", "校准数据", "带宽需求", "首字延迟", "批大小",
+    "主要约束",
+    "硬件环境",
+    "压缩目标",
+    "压缩强度",
+    "精度容忍",
+    "关键指标",
+    "典型技术",
+    "显存占用",
+    "推理延迟",
+    "吞吐量",
+    "功耗",
+    "成本",
+    "部署难度",
+    "适用场景",
+    "量化粒度",
+    "剪枝比例",
+    "校准数据",
+    "带宽需求",
+    "首字延迟",
+    "批大小",
 ]
 _UNITS = ["GB", "MB", "ms", "W", "%", "倍", "tokens/s", "TOPS", "GB/s", "美元/小时"]
 _PHRASES = [
-    "资源严格受限", "成本敏感", "精度损失可控", "需要充分校准", "硬件友好", "吞吐优先",
-    "延迟优先", "显存是瓶颈", "带宽决定解码速度", "适合长上下文", "实现复杂度高",
-    "依赖专用算子", "易于落地", "需要重新训练", "对离群值敏感", "可与剪枝叠加",
+    "资源严格受限",
+    "成本敏感",
+    "精度损失可控",
+    "需要充分校准",
+    "硬件友好",
+    "吞吐优先",
+    "延迟优先",
+    "显存是瓶颈",
+    "带宽决定解码速度",
+    "适合长上下文",
+    "实现复杂度高",
+    "依赖专用算子",
+    "易于落地",
+    "需要重新训练",
+    "对离群值敏感",
+    "可与剪枝叠加",
 ]
 _VERBS = ["降低", "提升", "压缩", "控制", "优化", "平衡", "牺牲", "换取"]
-_NOUNS = ["模型大小", "内存占用", "推理延迟", "能耗", "吞吐量", "单位请求成本", "精度", "批处理性能"]
+_NOUNS = [
+    "模型大小",
+    "内存占用",
+    "推理延迟",
+    "能耗",
+    "吞吐量",
+    "单位请求成本",
+    "精度",
+    "批处理性能",
+]
 _QUESTION_FORMS = [
-    "{a}与{b}在{d}上有何不同？", "为什么{s}能{v}{n}？代价是什么？", "如何在{a}场景下选择{s}方案？",
-    "{s}的原理是什么？和{t}相比优劣如何？", "面试题：{a}部署时如何估算{n}？",
+    "{a}与{b}在{d}上有何不同？",
+    "为什么{s}能{v}{n}？代价是什么？",
+    "如何在{a}场景下选择{s}方案？",
+    "{s}的原理是什么？和{t}相比优劣如何？",
+    "面试题：{a}部署时如何估算{n}？",
 ]
 _CODE = [
     "python",
@@ -85,7 +162,9 @@ _CODE = [
 def _num(rng: random.Random) -> str:
     kind = rng.random()
     if kind < 0.35:
-        return str(rng.choice([1, 2, 4, 7, 8, 13, 16, 32, 40, 70, 80, 175]) * rng.choice([1, 1, 2, 10]))
+        return str(
+            rng.choice([1, 2, 4, 7, 8, 13, 16, 32, 40, 70, 80, 175]) * rng.choice([1, 1, 2, 10])
+        )
     if kind < 0.7:
         lo = rng.randint(1, 60)
         return f"{lo}-{lo + rng.randint(2, 40)}"
@@ -199,8 +278,13 @@ def note_text(index: int, seed: int = DEFAULT_SEED) -> str:
     a, b = rng.choice(_SIDES)
     subject = rng.choice(_SUBJECTS)
     question = rng.choice(_QUESTION_FORMS).format(
-        a=a, b=b, d=rng.choice(_DIMENSIONS), s=subject, t=rng.choice(_SUBJECTS),
-        v=rng.choice(_VERBS), n=rng.choice(_NOUNS),
+        a=a,
+        b=b,
+        d=rng.choice(_DIMENSIONS),
+        s=subject,
+        t=rng.choice(_SUBJECTS),
+        v=rng.choice(_VERBS),
+        n=rng.choice(_NOUNS),
     )
     question = f"{question}（{index}）"  # unique titles and unique content hashes
     tags = [topic_path[0], f"{topic_path[0]}/{topic_path[1]}"]

@@ -115,20 +115,33 @@ def main(argv: list[str] | None = None) -> int:
             got = runners[key](args.quick)
         except Exception as exc:
             got = [
-                result(key, None, "", "", None, None, status="not measured",
-                       error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+                result(
+                    key,
+                    None,
+                    "",
+                    "",
+                    None,
+                    None,
+                    status="not measured",
+                    error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+                )
             ]
         for row in got:
             row.setdefault("group", key)
         rows.extend(got)
-        print(f"[bench] {key} done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+        print(
+            f"[bench] {key} done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True
+        )
     total = time.perf_counter() - started
     doc = {
         "mode": "quick" if args.quick else "full",
         "notes": 1000 if args.quick else 10_000,
         "total_s": total,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "results": rows,
     }
     args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")

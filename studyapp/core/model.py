@@ -71,7 +71,9 @@ class Section:
 
     level: int
     title: str
-    heading_path: tuple[str, ...]  # titles of the enclosing headings, outermost first, including this one
+    heading_path: tuple[
+        str, ...
+    ]  # titles of the enclosing headings, outermost first, including this one
     start_line: int  # 0-based line of the heading in the *body* (after frontmatter)
     end_line: int  # exclusive
     markdown: str  # source lines of the section without the heading line itself
@@ -102,7 +104,9 @@ class ParsedNote:
     tables: tuple[Table, ...]
     body: str  # the Markdown body after the frontmatter block
     body_line_offset: int  # number of file lines before the body (frontmatter block), for 1-based file line numbers
-    warnings: tuple[str, ...] = ()  # one-line problems of a partially accepted note (without the path)
+    warnings: tuple[
+        str, ...
+    ] = ()  # one-line problems of a partially accepted note (without the path)
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,9 @@ class Prompt:
     correct_option: int | None = None  # index into options
     expected_is_markdown: bool = False
     worked: tuple[str, ...] = ()  # worked solution lines (calc)
-    data: dict[str, Any] = field(default_factory=dict)  # kind-specific extras (table grid, params, tolerance)
+    data: dict[str, Any] = field(
+        default_factory=dict
+    )  # kind-specific extras (table grid, params, tolerance)
 
 
 @dataclass(frozen=True)

@@ -127,9 +127,7 @@ class ReviewService:
                 base.where(Card.due.is_not(None), Card.due <= day).order_by(Card.due, Card.id)
             ).all()
             new_done = int(
-                session.scalar(
-                    select(func.count()).select_from(Card).where(Card.first_seen == day)
-                )
+                session.scalar(select(func.count()).select_from(Card).where(Card.first_seen == day))
                 or 0
             )
             # Only the first ``wanted`` new cards (after the per-note table cap) can
@@ -285,8 +283,14 @@ class ReviewService:
             r
             for r in session.execute(
                 select(
-                    Card.kind, Card.retired, Card.ef_milli, Card.interval, Card.reps,
-                    Card.lapses, Card.due, Card.last_review,
+                    Card.kind,
+                    Card.retired,
+                    Card.ef_milli,
+                    Card.interval,
+                    Card.reps,
+                    Card.lapses,
+                    Card.due,
+                    Card.last_review,
                 )
                 .where(Card.note_id == note_id)
                 .order_by(Card.id)
@@ -297,8 +301,12 @@ class ReviewService:
             return 0.0
         states = [
             SrsState(
-                ef_milli=r.ef_milli, interval=r.interval, reps=r.reps, lapses=r.lapses,
-                due=r.due, last_review=r.last_review,
+                ef_milli=r.ef_milli,
+                interval=r.interval,
+                reps=r.reps,
+                lapses=r.lapses,
+                due=r.due,
+                last_review=r.last_review,
             )
             for r in rows
         ]

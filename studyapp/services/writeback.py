@@ -209,7 +209,9 @@ def perform(
     try:
         write_values(coll, note_id, values, known=known, then=mark_done)
     except (OSError, WriteConflict, WriteBackError) as exc:
-        message = f"note not written ({_describe(exc)}); the review is kept and will be written later"
+        message = (
+            f"note not written ({_describe(exc)}); the review is kept and will be written later"
+        )
         with coll.session() as session, session.begin():
             row = session.get(ReviewLog, log_id)
             if row is not None and not undoing:

@@ -19,7 +19,9 @@ class AppContext:
     coll: Collection
     review: ReviewService
     #: The editor for ``e`` (``$VISUAL``, ``$EDITOR``, else none: the key says so).
-    editor: str | None = field(default_factory=lambda: os.environ.get("VISUAL") or os.environ.get("EDITOR"))
+    editor: str | None = field(
+        default_factory=lambda: os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    )
 
     @classmethod
     def from_collection(cls, coll: Collection) -> AppContext:

@@ -66,7 +66,8 @@ def test_import_of_a_missing_folder_exits_2_with_one_line(cli, tmp_path: Path) -
 
 
 def test_review_with_the_notes_folder_gone_keeps_answers_and_writes_them_later(
-    cli, notes_dir: Path  # type: ignore[no-untyped-def]
+    cli,
+    notes_dir: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     assert cli("import").code == 0
     before = _snapshot(notes_dir)
@@ -101,7 +102,11 @@ def holder(cli, tmp_path: Path, notes_dir: Path) -> Iterator[subprocess.Popen[st
     assert cli("import").code == 0
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(tmp_path / "db.sqlite3"), str(notes_dir)],
-        cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
     yield proc
@@ -116,7 +121,10 @@ WRITERS = [("review", "--plain"), ("import",), ("undo",), ("quiz", "--plain")]
 
 
 def test_second_writer_exits_2_naming_the_lock_and_readers_work(
-    cli, holder, tmp_path: Path, notes_dir: Path  # type: ignore[no-untyped-def]
+    cli,
+    holder,
+    tmp_path: Path,
+    notes_dir: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     """One other studyapp holds the lock (started once: a process start costs a second)."""
     before = _snapshot(notes_dir)
@@ -137,7 +145,9 @@ def test_second_writer_exits_2_naming_the_lock_and_readers_work(
 
 
 def test_database_locked_by_another_program_exits_2_with_one_line(
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     assert cli("import").code == 0
     monkeypatch.setattr(db_engine, "BUSY_TIMEOUT_MS", 300)
@@ -154,8 +164,15 @@ def test_database_locked_by_another_program_exits_2_with_one_line(
 
 # --------------------------------------------------------------------- markup stays text
 
-MARKUP = ["[bold]量化[/]", "[@click=app.quit]x[/]", "[/bold]", "\\[escaped]", "[red]KV cache[/red]",
-          "[link=https://evil.example]点这里[/link]", ":warning:"]
+MARKUP = [
+    "[bold]量化[/]",
+    "[@click=app.quit]x[/]",
+    "[/bold]",
+    "\\[escaped]",
+    "[red]KV cache[/red]",
+    "[link=https://evil.example]点这里[/link]",
+    ":warning:",
+]
 
 
 def test_markup_in_notes_is_printed_literally_by_review_plain(cli, notes_dir: Path) -> None:  # type: ignore[no-untyped-def]

@@ -67,11 +67,15 @@ def _user_edit(path: Path, *, keep_size_and_mtime: bool = False) -> bytes:
     return edited
 
 
-def _assert_schedule_in_edited_file(coll: Collection, card_id: int, path: Path, edited: bytes) -> None:
+def _assert_schedule_in_edited_file(
+    coll: Collection, card_id: int, path: Path, edited: bytes
+) -> None:
     data = path.read_bytes()
     meta, _, parts = load_meta(path.name, data)
     old_meta, _, old_parts = load_meta(path.name, edited)
-    assert data[parts.body_start :] == edited[old_parts.body_start :], "the user's body edit was lost"
+    assert data[parts.body_start :] == edited[old_parts.body_start :], (
+        "the user's body edit was lost"
+    )
     assert meta.difficulty == old_meta.difficulty and meta.extra == old_meta.extra
     assert meta.review_count == old_meta.review_count + 1 and meta.last_reviewed == TODAY
     with coll.session() as s:
@@ -81,9 +85,14 @@ def _assert_schedule_in_edited_file(coll: Collection, card_id: int, path: Path, 
         assert note is not None
         assert meta.next_review == card.due == note.next_review
         assert note.body == data[parts.body_start :].decode()  # the database saw the edit too
-        assert s.scalar(
-            select(func.count()).select_from(ReviewLog).where(ReviewLog.writeback.in_(writeback.OWED))
-        ) == 0
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(ReviewLog)
+                .where(ReviewLog.writeback.in_(writeback.OWED))
+            )
+            == 0
+        )
 
 
 # --------------------------------------------------------------------- (a) user edits
@@ -160,7 +169,9 @@ def test_note_deleted_during_session_keeps_the_answer(coll: Collection) -> None:
     assert meta.review_count == 1 and meta.next_review == result.after.due
 
 
-def test_user_rescheduling_edit_during_session_leaves_db_and_note_agreeing(coll: Collection) -> None:
+def test_user_rescheduling_edit_during_session_leaves_db_and_note_agreeing(
+    coll: Collection,
+) -> None:
     """The user edits next_review by hand mid-session, then answers: whichever wins, the card's
     due date, the database's note row and the note's frontmatter must agree."""
     import_notes(coll)
@@ -208,7 +219,11 @@ def holder(tmp_path: Path, notes_dir: Path) -> Iterator[object]:
     def start(mode: str = "idle") -> subprocess.Popen[str]:
         proc = subprocess.Popen(
             [sys.executable, "-c", HOLDER, str(tmp_path / "db.sqlite3"), str(notes_dir), mode],
-            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         procs.append(proc)
         assert proc.stdout is not None
@@ -230,10 +245,14 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.md"))}
 
 
-def test_second_writer_fails_at_once_naming_the_lock(holder, tmp_path: Path, notes_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_second_writer_fails_at_once_naming_the_lock(
+    holder, tmp_path: Path, notes_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     proc = holder()
     before = _snapshot(notes_dir)
-    coll = Collection.open(tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock)
+    coll = Collection.open(
+        tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock
+    )
     try:
         start = time.monotonic()
         with pytest.raises(CollectionLocked) as info:
@@ -254,7 +273,9 @@ def test_second_writer_fails_at_once_naming_the_lock(holder, tmp_path: Path, not
     with sqlite3.connect(tmp_path / "db.sqlite3") as con:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     # the lock is free again: the next writer gets it
-    coll = Collection.open(tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock)
+    coll = Collection.open(
+        tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock
+    )
     try:
         coll.acquire_writer()
         assert coll.is_writer
@@ -267,7 +288,9 @@ def test_killed_writer_releases_the_lock(holder, tmp_path: Path, notes_dir: Path
     proc = holder()
     proc.kill()
     proc.wait()
-    coll = Collection.open(tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock)
+    coll = Collection.open(
+        tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock
+    )
     try:
         coll.acquire_writer()
         assert Path(f"{tmp_path / 'db.sqlite3'}.lock").read_text() == str(os.getpid())
@@ -275,10 +298,14 @@ def test_killed_writer_releases_the_lock(holder, tmp_path: Path, notes_dir: Path
         coll.close()
 
 
-def test_reader_works_while_the_writer_is_mid_transaction(holder, tmp_path: Path, notes_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reader_works_while_the_writer_is_mid_transaction(
+    holder, tmp_path: Path, notes_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     holder("in_transaction")
     start = time.monotonic()
-    coll = Collection.open(tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock)
+    coll = Collection.open(
+        tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock
+    )
     try:
         items = ReviewService(coll).due_items()
         assert items

@@ -191,7 +191,10 @@ class Child:
     def __init__(self, db: Path, notes: Path, seed: int) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(db), str(notes), str(seed)],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.lines: list[tuple[float, str]] = []
         self.events = {"ready": threading.Event(), "restarted": threading.Event()}
@@ -280,8 +283,10 @@ def crash_loop(tmp_path: Path, kills: int, seed: int) -> int:
     assert child.finish() == 0, child.stderr
     tally = restart_and_check(db, notes, originals)
     assert tally.answered == tally.total == N_NOTES
-    print(f"{killed} kills ({killed_in_answers} while answering); restart {restart_s:.2f} s, "
-          f"{per_answer_s * 1000:.0f} ms/answer")
+    print(
+        f"{killed} kills ({killed_in_answers} while answering); restart {restart_s:.2f} s, "
+        f"{per_answer_s * 1000:.0f} ms/answer"
+    )
     return killed
 
 

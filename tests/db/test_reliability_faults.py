@@ -42,8 +42,10 @@ class _OsWithFault:
 
     def __getattr__(self, attr: str) -> Any:
         if attr == self._name:
+
             def fail(*_args: Any, **_kwargs: Any) -> Any:
                 raise OSError(self._err, os.strerror(self._err))
+
             return fail
         return getattr(os, attr)
 
@@ -225,7 +227,9 @@ def test_database_locked_after_the_note_was_written_is_reconciled_at_next_start(
         assert meta.next_review == card.due == note.next_review  # type: ignore[union-attr]
 
 
-def test_database_locked_is_a_clear_one_line_error(short_busy_timeout: int, coll: Collection) -> None:
+def test_database_locked_is_a_clear_one_line_error(
+    short_busy_timeout: int, coll: Collection
+) -> None:
     import_notes(coll)
     card_id, _path = _note_card(coll)
     con = _exclusive(coll.db_path)
@@ -262,17 +266,21 @@ def test_database_deleted_mid_session_loses_no_note_and_restarts(
         svc.record(rows[1].id, 4, session_id="s")
     assert {p: p.read_bytes() for p in notes_dir.rglob("*.md")} == snapshot
     coll.close()
-    coll = Collection.open(tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock)
+    coll = Collection.open(
+        tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock
+    )
     try:
         coll.acquire_writer()
         assert finish_pending(coll) == []
         import_notes(coll)
         with coll.session() as s:
-            card = s.scalars(select(Card).join(Note).where(
-                Note.path == rows[0].path, Card.kind == "note")).one()
+            card = s.scalars(
+                select(Card).join(Note).where(Note.path == rows[0].path, Card.kind == "note")
+            ).one()
             assert card.due == first.after.due and card.reps == 1
-            other = s.scalars(select(Card).join(Note).where(
-                Note.path == rows[1].path, Card.kind == "note")).one()
+            other = s.scalars(
+                select(Card).join(Note).where(Note.path == rows[1].path, Card.kind == "note")
+            ).one()
             assert other.reps == 0  # the failed answer is in neither place
     finally:
         coll.close()

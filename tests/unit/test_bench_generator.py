@@ -48,8 +48,14 @@ def test_notes_are_shaped_like_the_seed_and_parse(tmp_path: Path) -> None:
         text = data.decode("utf-8")
         front = yaml.safe_load(text.split("---\n")[1])
         assert list(front) == [
-            "created", "last_reviewed", "next_review", "review_count", "difficulty",
-            "mastery_level", "tags", "related_outlines",
+            "created",
+            "last_reviewed",
+            "next_review",
+            "review_count",
+            "difficulty",
+            "mastery_level",
+            "tags",
+            "related_outlines",
         ]
         assert isinstance(front["created"], str) and isinstance(front["next_review"], str)
         assert isinstance(front["tags"], list) and front["tags"]

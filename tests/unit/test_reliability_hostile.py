@@ -56,9 +56,26 @@ _MD_ALPHABET = st.sampled_from(
 _markdownish = st.lists(_MD_ALPHABET, max_size=120).map("".join)
 _yamlish = st.lists(
     st.sampled_from(
-        ["review_count: 3", "next_review: 2025-13-45", "tags: [a, b", "&a x", "*a", "!!binary AA",
-         "!!python/object:os.system", "? x", "- - -", "'unterminated", "k: |", "  block",
-         "mastery_level: .nan", "difficulty: 难", "<<: {a: 1}", "%YAML 1.1", "...", "---"]
+        [
+            "review_count: 3",
+            "next_review: 2025-13-45",
+            "tags: [a, b",
+            "&a x",
+            "*a",
+            "!!binary AA",
+            "!!python/object:os.system",
+            "? x",
+            "- - -",
+            "'unterminated",
+            "k: |",
+            "  block",
+            "mastery_level: .nan",
+            "difficulty: 难",
+            "<<: {a: 1}",
+            "%YAML 1.1",
+            "...",
+            "---",
+        ]
     ),
     max_size=10,
 ).map("\n".join)
@@ -156,7 +173,9 @@ def test_bombs_in_a_folder_are_one_line_each_and_the_rest_imports(tmp_path: Path
 class _collection:  # a context manager: open, take the writer lock, close
     def __init__(self, tmp: Path, notes: Path) -> None:
         self.coll = Collection.open(
-            tmp / "db.sqlite3", notes, today_override=TODAY,
+            tmp / "db.sqlite3",
+            notes,
+            today_override=TODAY,
             clock=lambda: datetime(2026, 11, 25, 12, tzinfo=UTC),
         )
 
@@ -240,7 +259,9 @@ def outside_world(tmp_path: Path) -> Iterator[tuple[Path, Path, dict[Path, tuple
 
 
 def test_symlinked_notes_outside_are_never_read_or_written(
-    tmp_path: Path, outside_world, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    outside_world,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     notes, _outside, state = outside_world
     read: list[str] = []
