@@ -9,6 +9,7 @@ comes back later in the same session until it is answered with 4 or 5, as
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -42,53 +43,133 @@ class QueueItem:
     sibling_key: str = ""
 
 
+#: How many items after a clashing one :func:`_spread` scans before asking its heap.
+_LOOKAHEAD = 8
+
+
 def _spread(items: Sequence[QueueItem], prev_key: str = "") -> list[QueueItem]:
     """Reorder ``items`` so no two siblings are adjacent where that is possible.
 
     Greedy and order-preserving: at each position take the earliest remaining item
-    whose key differs from the previous one *and* leaves the rest arrangeable
-    (every key's count at most one more than the number of other items, and the
-    previous key's count at most the number of other items).  When no candidate
-    qualifies the arrangement is impossible and the earliest item is taken.
+    whose key differs from the previous one *and* leaves the rest arrangeable.  With
+    ``m`` items remaining, taking one with key ``k`` leaves them arrangeable exactly
+    when every other key has ``2 * count <= m`` and ``k`` itself has
+    ``2 * count <= m + 1`` (the key just placed needs a separator before each of its
+    items; any other key may lead).  At most one key can have ``2 * count > m``, so:
+    with no such "heavy" key the earliest item not of the previous key is taken;
+    with a heavy key ``h`` only ``h`` may be taken, and only when
+    ``2 * count(h) == m + 1`` and ``h`` is not the previous key.  When no candidate
+    qualifies the arrangement is impossible and the earliest item not of the
+    previous key (else the earliest item) is taken.  ``prev_key`` is the key just
+    before ``items`` (e.g. the last review before the new cards).  "" never clashes.
+
+    O(n log k) for ``n`` items and ``k`` distinct keys (O(n) when nothing clashes):
+    a pointer walks the input in order; each key's items are chained in input order;
+    only when the next item would clash is the earliest item of another key looked
+    for, first among the next few items, then in a lazily refreshed heap of each
+    key's first remaining position.  No key can be
+    heavy while ``m`` is at least twice the largest count, so counts are kept (keys
+    bucketed by count: the heaviest is known in O(1), and as a count only drops by
+    one, the maximum drops by at most one a step) only for the last items.
     """
-    remaining = list(items)
-    counts = Counter(i.sibling_key for i in remaining if i.sibling_key)
-    out: list[QueueItem] = []
-    while remaining:
-        pick = 0
-        for idx, item in enumerate(remaining):
-            key = item.sibling_key
-            if key and key == prev_key:
-                continue
-            if _arrangeable(counts, len(remaining) - 1, key):
-                pick = idx
+    n = len(items)
+    keys = [it.sibling_key for it in items]
+    nxt = [n] * n  # next position with the same key (n: none)
+    first: dict[str, int] = {}  # each key's first position not yet known to be taken
+    for pos in range(n - 1, -1, -1):
+        key = keys[pos]
+        nxt[pos] = first.get(key, n)
+        first[key] = pos
+    counts = Counter(keys)
+    del counts[""]
+    calm = 2 * max(counts.values(), default=0)  # while m >= calm no key is heavy
+    taken = [False] * (n + 1)  # taken[n] stays False: the end of every chain
+
+    def first_left(key: str) -> int:
+        """``key``'s first remaining position (n: none); amortised O(1)."""
+        pos = first[key]
+        while taken[pos]:
+            pos = nxt[pos]
+        first[key] = pos
+        return pos
+
+    heap: list[tuple[int, str]] = []  # (position, key): one entry per key with items left
+    heap_built = False
+
+    def earliest_other(prev: str, start: int) -> int:
+        """The earliest remaining position after ``start`` whose key is not ``prev`` (n: none).
+
+        ``start`` is the earliest remaining position and has key ``prev``.
+        """
+        nonlocal heap_built
+        # Usually one of the next few items will do: look there before the heap.
+        for pos in range(start + 1, min(start + 1 + _LOOKAHEAD, n)):
+            if not taken[pos] and keys[pos] != prev:
+                return pos
+        if not heap_built:
+            heap.extend((pos, key) for key, pos in first.items() if pos < n)
+            heapq.heapify(heap)
+            heap_built = True
+        held = None
+        while heap:
+            pos, key = heap[0]
+            if taken[pos]:  # stale: move on to the key's next remaining item
+                pos = first_left(key)
+                if pos < n:
+                    heapq.heapreplace(heap, (pos, key))
+                else:
+                    heapq.heappop(heap)
+            elif key == prev:
+                held = heapq.heappop(heap)
+            else:
                 break
-        else:
-            pick = next(
-                (
-                    i
-                    for i, it in enumerate(remaining)
-                    if not it.sibling_key or it.sibling_key != prev_key
-                ),
-                0,
-            )
-        item = remaining.pop(pick)
-        if item.sibling_key:
-            counts[item.sibling_key] -= 1
-        out.append(item)
-        prev_key = item.sibling_key
+        found = heap[0][0] if heap else n
+        if held is not None:
+            heapq.heappush(heap, held)
+        return found
+
+    by_count: dict[int, set[str]] | None = None  # remaining count -> keys, once m < calm
+    top = 0  # largest remaining count of a non-empty key, once m < calm
+    out: list[QueueItem] = []
+    ptr = 0  # every position before it is taken
+    for m in range(n, 0, -1):
+        while taken[ptr]:
+            ptr += 1
+        pos = ptr
+        if m < calm:
+            if by_count is None:
+                counts = Counter(keys[p] for p in range(ptr, n) if not taken[p])
+                del counts[""]
+                by_count = {}
+                for k, c in counts.items():
+                    by_count.setdefault(c, set()).add(k)
+                top = max(by_count, default=0)
+            if 2 * top > m:
+                (heavy,) = by_count[top]  # only one key can hold more than half
+                if heavy != prev_key and 2 * top == m + 1:
+                    pos = first_left(heavy)  # the only pick keeping the rest arrangeable
+        if prev_key and keys[pos] == prev_key:
+            # No heavy key, or an impossible arrangement: the earliest item of another
+            # key (when there is one) at least avoids this clash.
+            other = earliest_other(prev_key, pos)
+            if other < n:
+                pos = other
+        key = keys[pos]
+        taken[pos] = True
+        if by_count is not None and key:
+            c = counts[key]
+            counts[key] = c - 1
+            bucket = by_count[c]
+            bucket.discard(key)
+            if c > 1:
+                by_count.setdefault(c - 1, set()).add(key)
+            if not bucket:
+                del by_count[c]
+                if c == top:
+                    top = c - 1  # ``key`` itself now has c - 1 (or none left when c == 1)
+        out.append(items[pos])
+        prev_key = key
     return out
-
-
-def _arrangeable(counts: Counter[str], rest: int, taken_key: str) -> bool:
-    """Whether the items left after taking one with ``taken_key`` can avoid adjacent siblings."""
-    for key, count in counts.items():
-        left = count - 1 if key == taken_key else count
-        others = rest - left
-        # The key just placed needs a separator before each of its items; others may lead.
-        if left > (others if key == taken_key else others + 1):
-            return False
-    return True
 
 
 def build_queue(

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import math
 import time
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from studyapp.core import session as session_mod
 from studyapp.core.session import AnswerOutcome, QueueItem, ReviewSession, build_queue
 
 D0 = date(2025, 1, 6)
@@ -111,6 +118,149 @@ def test_build_queue_is_fast_on_a_big_collection() -> None:
     assert time.perf_counter() - start < 1.0
     assert len(queue) == 3050
     assert adjacent_siblings(queue) == 0
+
+
+def _reference_spread(items: Sequence[QueueItem], prev_key: str = "") -> list[QueueItem]:
+    """The former quadratic ``_spread``, kept as an oracle for the O(n log k) one."""
+
+    def arrangeable(counts: Counter[str], rest: int, taken_key: str) -> bool:
+        for key, count in counts.items():
+            left = count - 1 if key == taken_key else count
+            others = rest - left
+            if left > (others if key == taken_key else others + 1):
+                return False
+        return True
+
+    remaining = list(items)
+    counts = Counter(i.sibling_key for i in remaining if i.sibling_key)
+    out: list[QueueItem] = []
+    while remaining:
+        pick = 0
+        for idx, it in enumerate(remaining):
+            if it.sibling_key and it.sibling_key == prev_key:
+                continue
+            if arrangeable(counts, len(remaining) - 1, it.sibling_key):
+                pick = idx
+                break
+        else:
+            pick = next(
+                (
+                    i
+                    for i, it in enumerate(remaining)
+                    if not it.sibling_key or it.sibling_key != prev_key
+                ),
+                0,
+            )
+        chosen = remaining.pop(pick)
+        if chosen.sibling_key:
+            counts[chosen.sibling_key] -= 1
+        out.append(chosen)
+        prev_key = chosen.sibling_key
+    return out
+
+
+def _reference_build_queue(
+    due: Sequence[QueueItem], new: Sequence[QueueItem], new_limit: int
+) -> list[QueueItem]:
+    reviews = _reference_spread(sorted(due, key=lambda i: (i.due or date.min, i.card_id)))
+    seam = reviews[-1].sibling_key if reviews else ""
+    return reviews + _reference_spread(list(new[: max(0, new_limit)]), seam)
+
+
+def _feasible(keys: Sequence[str], prev_key: str = "") -> bool:
+    """Whether ``keys`` can be ordered with no equal non-empty neighbours (after ``prev_key``)."""
+    counts = Counter(k for k in keys if k)
+    n = len(keys)
+    if any(c > math.ceil(n / 2) for c in counts.values()):
+        return False
+    return not prev_key or 2 * counts[prev_key] <= n
+
+
+# Few keys (and "") so that clashes, heavy keys and impossible inputs are all common;
+# runs of one key so that the search past a clash goes beyond the look-ahead.
+_keys = st.sampled_from(["", "", "a", "b", "c", "d"])
+_days = st.integers(min_value=0, max_value=4)
+_runs = st.lists(st.tuples(_keys, st.integers(min_value=1, max_value=12)), max_size=8).map(
+    lambda runs: [k for k, length in runs for _ in range(length)]
+)
+_key_lists = st.one_of(st.lists(_keys, max_size=40), _runs)
+_lookaheads = st.sampled_from([0, 1, 2, session_mod._LOOKAHEAD])
+
+
+@st.composite
+def _parts(draw: st.DrawFn) -> tuple[list[QueueItem], list[QueueItem]]:
+    due_keys = draw(_key_lists)
+    days = draw(st.lists(_days, min_size=len(due_keys), max_size=len(due_keys)))
+    new_keys = draw(_key_lists)
+    due = [
+        item(i, D0 - timedelta(d), k) for i, (d, k) in enumerate(zip(days, due_keys, strict=True))
+    ]
+    new = [item(1000 + i, None, k) for i, k in enumerate(new_keys)]
+    return due, new
+
+
+@settings(max_examples=500, deadline=None)
+@given(_parts(), _lookaheads)
+def test_spreading_properties(
+    parts: tuple[list[QueueItem], list[QueueItem]], lookahead: int
+) -> None:
+    due, new = parts
+    with mock.patch.object(session_mod, "_LOOKAHEAD", lookahead):
+        queue = build_queue(due, new, new_limit=len(new))
+        again = build_queue(due, new, new_limit=len(new))
+    reviews = sorted(due, key=lambda i: (i.due or date.min, i.card_id))
+    # A permutation of the input, reviews still before new cards.
+    assert sorted(ids(queue[: len(due)])) == sorted(ids(due))
+    assert sorted(ids(queue[len(due) :])) == sorted(ids(new))
+    # No adjacent siblings whenever an arrangement exists (across the seam too).
+    if _feasible([i.sibling_key for i in due]):
+        assert adjacent_siblings(queue[: len(due)]) == 0
+        seam = queue[len(due) - 1].sibling_key if due else ""
+        if _feasible([i.sibling_key for i in new], seam):
+            assert adjacent_siblings(queue) == 0
+    # An input with no clashes (across the seam too) comes out unchanged.
+    if adjacent_siblings(reviews + new) == 0:
+        assert queue == reviews + new
+    # Deterministic, and exactly what the former quadratic greedy produced.
+    assert again == queue
+    assert queue == _reference_build_queue(due, new, len(new))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_key_lists, _keys, _lookaheads)
+def test_spreading_after_a_seam_key(keys: list[str], prev: str, lookahead: int) -> None:
+    items = [item(i, None, k) for i, k in enumerate(keys)]
+    with mock.patch.object(session_mod, "_LOOKAHEAD", lookahead):
+        out = session_mod._spread(items, prev)
+    assert out == _reference_spread(items, prev)
+    if _feasible(keys, prev):
+        assert adjacent_siblings([item(-1, None, prev), *out]) == 0
+
+
+def test_spreading_scales_to_20000_items_and_3000_keys() -> None:
+    # Not a timing assertion (see the bench for that): the former quadratic version took
+    # minutes here.  Keys clustered like table rows, due dates shuffled, a few untagged.
+    due = [
+        item(i, D0 - timedelta((i * 7919) % 31), "" if i % 11 == 0 else f"row-{i % 3000}")
+        for i in range(20_000)
+    ]
+    start = time.perf_counter()
+    queue = build_queue(due, [], new_limit=0)
+    elapsed = time.perf_counter() - start
+    print(f"build_queue, 20,000 items / 3,000 keys: {1000 * elapsed:.1f} ms")
+    assert sorted(ids(queue)) == list(range(20_000))
+    assert adjacent_siblings(queue) == 0
+
+
+def test_one_dominant_key_is_interleaved_at_scale() -> None:
+    # 10,001 "A" and 10,000 others: feasible only as A x A x ... A.
+    due = [item(i, D0, "A") for i in range(10_001)] + [
+        item(20_000 + i, D0, f"k{i % 3000}") for i in range(10_000)
+    ]
+    queue = build_queue(due, [], new_limit=0)
+    assert len(queue) == 20_001
+    assert adjacent_siblings(queue) == 0
+    assert all(q.sibling_key == "A" for q in queue[::2])
 
 
 # --- ReviewSession -------------------------------------------------------------------------
