@@ -15,13 +15,17 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
     "DEFAULT_POLICY",
+    "AnswerForm",
     "GradingPolicy",
+    "analyse_answer",
     "answers_match",
     "auto_grade",
+    "forms_match",
     "key_tokens",
     "normalize",
     "parse_numbers",
@@ -34,8 +38,22 @@ _KEPT_PUNCT = frozenset("%")
 _SPACE_RE = re.compile(r"\s+")
 
 
-def _is_ascii_alnum(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+class _PunctToSpace(dict[int, int]):
+    """``str.translate`` table, filled on first sight of each character: punctuation
+    (Unicode P*, except ``%``) and Markdown markers become a space, the rest stays."""
+
+    def __missing__(self, code: int) -> int:
+        ch = chr(code)
+        spaced = ch in _MARKUP_CHARS or (
+            unicodedata.category(ch).startswith("P") and ch not in _KEPT_PUNCT
+        )
+        self[code] = value = 0x20 if spaced else code
+        return value
+
+
+_PUNCT_TO_SPACE = _PunctToSpace()
+# A space not between two ASCII letters/digits (the text is already collapsed and stripped).
+_LONE_SPACE_RE = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
 
 
 def normalize(text: str) -> str:
@@ -53,23 +71,8 @@ def normalize(text: str) -> str:
     :func:`answers_match` therefore also compares the numbers themselves.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    chars: list[str] = []
-    for ch in folded:
-        if ch in _MARKUP_CHARS or (
-            unicodedata.category(ch).startswith("P") and ch not in _KEPT_PUNCT
-        ):
-            chars.append(" ")
-        else:
-            chars.append(ch)
-    collapsed = _SPACE_RE.sub(" ", "".join(chars)).strip()
-    out: list[str] = []
-    for i, ch in enumerate(collapsed):
-        if ch == " " and not (
-            _is_ascii_alnum(collapsed[i - 1]) and _is_ascii_alnum(collapsed[i + 1])
-        ):
-            continue
-        out.append(ch)
-    return "".join(out)
+    collapsed = _SPACE_RE.sub(" ", folded.translate(_PUNCT_TO_SPACE)).strip()
+    return _LONE_SPACE_RE.sub("", collapsed)
 
 
 # A number: thousands groups or plain digits, optional decimals.
@@ -141,17 +144,21 @@ def parse_numbers(text: str) -> list[tuple[float, float]]:
     return [(q.low, q.high) for q in _quantities_and_rest(text)[0]]
 
 
-def _quantities_agree(expected: list[_Quantity], response: list[_Quantity]) -> bool:
+def _quantities_agree(expected: Sequence[_Quantity], response: Sequence[_Quantity]) -> bool:
     """Same values pairwise; the response may omit a unit but not write another one."""
-    return len(expected) == len(response) and all(
-        math.isclose(e.low, r.low)
-        and math.isclose(e.high, r.high)
-        and (not r.unit or r.unit == e.unit)
-        for e, r in zip(expected, response, strict=True)
-    )
+    if len(expected) != len(response):
+        return False
+    for e, r in zip(expected, response, strict=True):
+        if not (
+            math.isclose(e.low, r.low)
+            and math.isclose(e.high, r.high)
+            and (not r.unit or r.unit == e.unit)
+        ):
+            return False
+    return True
 
 
-def _by_value(quantities: list[_Quantity]) -> list[_Quantity]:
+def _by_value(quantities: Sequence[_Quantity]) -> list[_Quantity]:
     return sorted(quantities, key=lambda q: (q.low, q.high))
 
 
@@ -162,20 +169,63 @@ def key_tokens(text: str) -> list[str]:
     with quantities removed (they are compared as numbers).  Used by the
     containment rule of :func:`answers_match`.
     """
-    _, rest = _quantities_and_rest(text)
-    spaced = "".join(
-        " "
-        if ch in _MARKUP_CHARS
-        or (unicodedata.category(ch).startswith("P") and ch not in _KEPT_PUNCT)
-        else ch
-        for ch in rest
-    )
-    return [t for t in spaced.split() if t != "%"]
+    return _tokens_of_rest(_quantities_and_rest(text)[1])
+
+
+def _tokens_of_rest(rest: str) -> list[str]:
+    return [t for t in rest.translate(_PUNCT_TO_SPACE).split() if t != "%"]
 
 
 #: The containment rule accepts a response at most this many times the expected length,
 #: so pasting a whole paragraph that happens to contain the items is not "correct".
 CONTAINMENT_MAX_RATIO = 2.0
+
+
+class AnswerForm:
+    """What :func:`answers_match` reads from one string, each part computed at most once.
+
+    Comparing every pair of cells of a table used to re-parse both strings per pair;
+    with one form per cell (:func:`analyse_answer`) a pair costs only the comparisons
+    of :func:`forms_match`.  The normalised text and the quantities are computed up
+    front (every comparison reads them); the rest only when a rule gets that far.
+    """
+
+    __slots__ = ("_by_value", "_rest", "_rest_norm", "_token_norms", "norm", "quantities")
+
+    def __init__(self, text: str) -> None:
+        quantities, rest = _quantities_and_rest(text)
+        self.norm = normalize(text)
+        self.quantities = tuple(quantities)  # in reading order
+        self._rest = rest  # the prepared text with the quantities' spans removed
+        self._rest_norm: str | None = None
+        self._by_value: tuple[_Quantity, ...] | None = None
+        self._token_norms: tuple[str, ...] | None = None
+
+    @property
+    def rest_norm(self) -> str:
+        """:func:`normalize` of the text without its quantities."""
+        if self._rest_norm is None:
+            self._rest_norm = normalize(self._rest)
+        return self._rest_norm
+
+    @property
+    def by_value(self) -> tuple[_Quantity, ...]:
+        """The quantities sorted by ``(low, high)``."""
+        if self._by_value is None:
+            self._by_value = tuple(_by_value(self.quantities))
+        return self._by_value
+
+    @property
+    def token_norms(self) -> tuple[str, ...]:
+        """:func:`normalize` of each of :func:`key_tokens` (same length)."""
+        if self._token_norms is None:
+            self._token_norms = tuple(normalize(t) for t in _tokens_of_rest(self._rest))
+        return self._token_norms
+
+
+def analyse_answer(text: str) -> AnswerForm:
+    """The :class:`AnswerForm` of ``text`` (see :func:`forms_match`)."""
+    return AnswerForm(text)
 
 
 def answers_match(expected: str, response: str) -> bool:
@@ -199,25 +249,34 @@ def answers_match(expected: str, response: str) -> bool:
 
     An empty response never matches.
     """
-    norm_response = normalize(response)
-    if not norm_response:
+    return forms_match(analyse_answer(expected), analyse_answer(response))
+
+
+def forms_match(expected: AnswerForm, response: AnswerForm) -> bool:
+    """:func:`answers_match` on pre-analysed strings (same rules, same result)."""
+    if not response.norm:
         return False
-    exp_q, exp_rest = _quantities_and_rest(expected)
-    resp_q, resp_rest = _quantities_and_rest(response)
+    exp_q, resp_q = expected.quantities, response.quantities
+    if len(exp_q) != len(resp_q):
+        return False  # every rule needs the same numbers (in order or as a multiset)
     in_order = _quantities_agree(exp_q, resp_q)
-    if in_order and normalize(expected) == norm_response:
+    if in_order and expected.norm == response.norm:
         return True
     if in_order and exp_q:
-        rest_r = normalize(resp_rest)
-        if rest_r == normalize(exp_rest) or (not rest_r and len(exp_q) == 1):
+        rest_r = response.rest_norm
+        if rest_r == expected.rest_norm or (not rest_r and len(exp_q) == 1):
             return True
-    tokens = key_tokens(expected)
-    if len(tokens) < 2 or not _quantities_agree(_by_value(exp_q), _by_value(resp_q)):
+    # With at most one quantity the order by value is the reading order.
+    if not (
+        in_order if len(exp_q) <= 1 else _quantities_agree(expected.by_value, response.by_value)
+    ):
         return False
-    if len(norm_response) > CONTAINMENT_MAX_RATIO * len(normalize(expected)):
+    if len(expected.token_norms) < 2:
         return False
-    haystack = normalize(resp_rest)
-    return all(normalize(t) in haystack for t in tokens)
+    if len(response.norm) > CONTAINMENT_MAX_RATIO * len(expected.norm):
+        return False
+    haystack = response.rest_norm
+    return all(t in haystack for t in expected.token_norms)
 
 
 @dataclass(frozen=True)

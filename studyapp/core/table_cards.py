@@ -41,8 +41,10 @@ from typing import Any, TypeVar
 from studyapp.core.grading import (
     DEFAULT_POLICY,
     GradingPolicy,
+    analyse_answer,
     answers_match,
     auto_grade,
+    forms_match,
     normalize,
 )
 from studyapp.core.model import CardSpec, GradeResult, ParsedNote, Prompt, Table
@@ -59,12 +61,14 @@ __all__ = [
     "typed_ok",
 ]
 
-#: Distractors stored per card; a prompt draws from them with its seed.
-POOL_LIMIT = 12
+#: Distractors stored per card; a prompt draws its three from them with its seed.
+POOL_LIMIT = 6
 #: Options shown for a choice question (answer included): numbered 1-4 / a-d.
 MAX_OPTIONS = 4
-#: Rows of the table stored with a card for showing it in context (a window around the row).
-GRID_MAX_ROWS = 30
+#: Rows of the table stored with a card for showing it in context: a window around its row
+#: (the row and up to two rows either side).  Every card carries its own copy, so this
+#: bounds the payload (and the database) whatever the size of the table.
+GRID_MAX_ROWS = 5
 #: Longer answers are offered as choice only: nobody types a paragraph from memory.
 TYPED_MAX_CHARS = 40
 
@@ -86,29 +90,53 @@ def _numbered(labels: Iterable[str]) -> list[str]:
 
 
 def _grid(table: Table, row: int) -> dict[str, Any]:
-    """The table (or a window of it around ``row``) for showing a card in context."""
+    """A window of the table around ``row`` for showing a card in context.
+
+    ``rows[i]`` is table row ``first_row + i``; ``n_rows`` is the table's row count, so
+    a viewer can mark rows left out above or below the window.  Cells are the plain
+    forms (the TUI shows them as text); the card's own cells keep their display forms
+    in the payload (``cell_display``, ``row_label_display``).
+    """
     lo = max(0, min(row - GRID_MAX_ROWS // 2, len(table.rows) - GRID_MAX_ROWS))
     hi = lo + GRID_MAX_ROWS
     return {
         "header": list(table.header),
-        "header_display": list(table.header_display),
         "rows": [list(r) for r in table.rows[lo:hi]],
-        "rows_display": [list(r) for r in table.rows_display[lo:hi]],
         "first_row": lo,
+        "n_rows": len(table.rows),
     }
 
 
 class _TableCards:
-    """Card generation for one table; holds the normalised cells shared by its cards."""
+    """Card generation for one table.
+
+    Every cell is analysed for grading once (:func:`analyse_answer`), and whether two
+    cells state the same fact is decided once per pair: building the distractor pools
+    compares each cell with most others, and re-normalising and re-parsing both
+    strings per comparison made this quadratic in string processing.
+    """
 
     def __init__(self, table: Table, path_key: str, header_key: str) -> None:
         self.table = table
         self.path_key = path_key
         self.header_key = header_key
         self.value_cols = list(range(1, len(table.header)))
-        self.norms = [[normalize(cell) for cell in row] for row in table.rows]
+        # Value cells only (index c - 1): row labels are never answers or distractors.
+        self.forms = [[analyse_answer(cell) for cell in row[1:]] for row in table.rows]
+        self.norms = [["", *(form.norm for form in row)] for row in self.forms]
+        self.header_norms = [normalize(h) for h in table.header]
         self.col_keys = _numbered(table.header)
         self.row_keys = _numbered(row[0] for row in table.rows)
+        self._same: dict[tuple[int, int, int, int], bool] = {}
+
+    def _same_fact(self, r: int, c: int, r2: int, c2: int) -> bool:
+        """Whether either cell, typed as the answer to the other, would be accepted."""
+        key = (r, c, r2, c2) if (r, c) <= (r2, c2) else (r2, c2, r, c)
+        same = self._same.get(key)
+        if same is None:
+            a, b = self.forms[r][c - 1], self.forms[r2][c2 - 1]
+            same = self._same[key] = forms_match(a, b) or forms_match(b, a)
+        return same
 
     def cards(self) -> list[CardSpec]:
         table = self.table
@@ -138,32 +166,31 @@ class _TableCards:
         )
 
     def _pool(self, r: int, c: int) -> tuple[list[str], int]:
-        """Ordered distractors: same row first, then same column, then the rest."""
-        rows = self.table.rows
-        answer = rows[r][c]
-        seen = {self.norms[r][c]}
+        """Ordered distractors: same row first, then same column, then the rest.
+
+        Returns the pool (at most ``POOL_LIMIT``) and how many of it come from the row.
+        """
+        rows, norms, value_cols = self.table.rows, self.norms, self.value_cols
+        seen = {norms[r][c]}
         pool: list[str] = []
 
-        def add(r2: int, c2: int) -> None:
-            norm, cell = self.norms[r2][c2], rows[r2][c2]
-            if len(pool) >= POOL_LIMIT or not norm or norm in seen:
-                return
-            if answers_match(answer, cell) or answers_match(cell, answer):
-                return  # the same fact in other words would be graded as a wrong pick
-            seen.add(norm)
-            pool.append(cell)
+        def fill(candidates: Iterable[tuple[int, int]]) -> None:
+            for r2, c2 in candidates:
+                if len(pool) >= POOL_LIMIT:
+                    return
+                norm = norms[r2][c2]
+                if not norm or norm in seen:
+                    continue
+                if self._same_fact(r, c, r2, c2):
+                    continue  # the same fact in other words would be graded as a wrong pick
+                seen.add(norm)
+                pool.append(rows[r2][c2])
 
-        for c2 in self.value_cols:
-            if c2 != c:
-                add(r, c2)
+        fill((r, c2) for c2 in value_cols if c2 != c)
         in_row = len(pool)
-        for r2 in range(len(rows)):
-            if r2 != r:
-                add(r2, c)
-        for r2 in range(len(rows)):
-            for c2 in self.value_cols:
-                if r2 != r and c2 != c:
-                    add(r2, c2)
+        others = [r2 for r2 in range(len(rows)) if r2 != r]
+        fill((r2, c) for r2 in others)
+        fill((r2, c2) for r2 in others for c2 in value_cols if c2 != c)
         return pool, in_row
 
     def _payload(self, r: int, c: int, mode: str) -> dict[str, Any]:
@@ -208,10 +235,11 @@ class _TableCards:
 
     def _side_card(self, r: int, c: int) -> CardSpec | None:
         header = self.table.header
-        seen = {normalize(header[c])}
+        norms = self.header_norms
+        seen = {norms[c]}
         others: list[str] = []
         for c2 in sorted(self.value_cols, key=lambda k: (abs(k - c), k)):
-            norm = normalize(header[c2])
+            norm = norms[c2]
             if c2 != c and norm and norm not in seen:
                 seen.add(norm)
                 others.append(header[c2])

@@ -8,8 +8,10 @@ import pytest
 
 from studyapp.core.grading import (
     GradingPolicy,
+    analyse_answer,
     answers_match,
     auto_grade,
+    forms_match,
     key_tokens,
     normalize,
     parse_numbers,
@@ -44,6 +46,69 @@ def test_normalize_keeps_meaningful_differences(a: str, b: str) -> None:
 
 def test_normalize_of_only_punctuation_is_empty() -> None:
     assert normalize(" - ，。 ") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Outputs of the original character-by-character implementation.
+        ("Deep   Learning\t", "deep learning"),
+        ("INT4 量化", "int4量化"),
+        ("a。b", "a b"),
+        (" x - y ", "x y"),
+        ("Straße", "strasse"),
+        ("\u00a0A\u3000b ", "a b"),
+        ("*a* _b_ `c`", "a b c"),
+        ("中 文 a b 1", "中文a b 1"),
+        ("KV Cache（2-4×）", "kv cache 2 4×"),
+        ("5 %", "5%"),
+        ("a\u2028b", "a b"),
+        ("ﬁ½", "fi1⁄2"),
+        ("【注】 x", "注x"),
+        ("x -", "x"),
+        ("", ""),
+    ],
+)
+def test_normalize_exact_output(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+_CELLS = [
+    "3-5% 损失可接受",
+    "1-2% 损失为上限",
+    "3~5%",
+    "３到５％",
+    "<8GB",
+    "8GB",
+    "8 GB",
+    "> 200W",
+    "存储、内存、算力、功耗",
+    "内存，存储，功耗，算力",
+    "INT4量化、知识蒸馏、激进剪枝",
+    "激进（10-100× 压缩）",
+    "10-100倍",
+    "延迟优先（29.4美元/小时）",
+    "29.4",
+    "约6-16tokens/s",
+    "6-16",
+    "-",
+    "",
+]
+
+
+def test_forms_are_analysed_once_and_match_like_answers_match() -> None:
+    forms = {text: analyse_answer(text) for text in _CELLS}
+    for text, form in forms.items():
+        assert form.norm == normalize(text)
+        assert [(q.low, q.high) for q in form.quantities] == parse_numbers(text)
+        assert form.token_norms == tuple(normalize(t) for t in key_tokens(text))
+    matches = 0
+    for a in _CELLS:
+        for b in _CELLS:
+            same = forms_match(forms[a], forms[b])
+            assert same == answers_match(a, b), (a, b)
+            matches += same
+    assert matches > sum(1 for c in _CELLS if normalize(c))  # not only the diagonal
 
 
 @pytest.mark.parametrize(

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import studyapp.core.table_cards as table_cards_module
 from studyapp.core.grading import GradingPolicy, normalize
 from studyapp.core.model import CardSpec, ParsedNote, Table
 from studyapp.core.table_cards import (
     GRID_MAX_ROWS,
+    POOL_LIMIT,
     grade_table,
     limit_per_note,
     table_cards,
     table_prompt,
     typed_ok,
 )
-from tests.unit.test_tables import fixture_text, parse_text
+from tests.unit.test_tables import DATA, fixture_text, parse_text
+
+#: Cards of the seed note and of every tests/data/tables fixture as generated before card
+#: generation was optimised and the payload windowed (12 distractors, 30-row grid with
+#: display copies).  Everything but the grid and the pool's length must be unchanged.
+SNAPSHOT = Path(__file__).parents[1] / "data" / "table_cards_snapshot.json"
 
 
 def seed_parsed(seed_note: Path) -> ParsedNote:
@@ -129,8 +138,12 @@ def test_payload_is_json_serialisable_and_carries_its_table(seed_note: Path) -> 
         grid = p["grid"]
         table = table_at(parsed, card)
         assert grid["header"] == list(table.header)
-        assert grid["rows"][p["row"] - grid["first_row"]][p["col"]] == p["cell"]
-        assert grid["rows_display"][p["row"] - grid["first_row"]][0] == p["row_label_display"]
+        assert grid["n_rows"] == len(table.rows)
+        first = grid["first_row"]
+        assert grid["rows"] == [list(r) for r in table.rows[first : first + GRID_MAX_ROWS]]
+        assert grid["rows"][p["row"] - first][p["col"]] == p["cell"]
+        assert grid["rows"][p["row"] - first][0] == p["row_label"]
+        assert len(p["distractors"]) <= POOL_LIMIT
 
 
 def test_sibling_key_groups_one_row(seed_note: Path) -> None:
@@ -248,8 +261,92 @@ def test_long_cell_and_large_table() -> None:
     last = by_mode(cards, "cell")[-1]
     grid = last.payload["grid"]
     assert len(grid["rows"]) == GRID_MAX_ROWS
+    assert grid["n_rows"] == 201
+    assert grid["first_row"] == 201 - GRID_MAX_ROWS
     assert grid["rows"][last.payload["row"] - grid["first_row"]][2] == last.payload["answer"]
-    assert len(last.payload["distractors"]) <= 12
+    assert len(last.payload["distractors"]) == POOL_LIMIT
+
+
+def test_grid_is_a_window_around_the_row() -> None:
+    rows = "".join(f"| 行{i} | 边{i} | 云{i} |\n" for i in range(9))
+    cards = by_mode(
+        table_cards(parse_text(f"# T\n\n| 维度 | 边缘 | 云端 |\n|---|---|---|\n{rows}")), "cell"
+    )
+    windows = {}
+    for card in cards:
+        p = card.payload
+        grid = p["grid"]
+        assert grid["n_rows"] == 9 and len(grid["rows"]) == GRID_MAX_ROWS == 5
+        assert grid["rows"][p["row"] - grid["first_row"]][p["col"]] == p["answer"]
+        windows[p["row"]] = grid["first_row"]
+    # Centred (two rows either side) where the table allows, clamped at both ends.
+    assert windows == {0: 0, 1: 0, 2: 0, 3: 1, 4: 2, 5: 3, 6: 4, 7: 4, 8: 4}
+
+
+def test_table_cards_is_fast_on_a_typical_note(seed_note: Path) -> None:
+    parsed = seed_parsed(seed_note)
+    best = float("inf")
+    for _ in range(10):
+        started = time.perf_counter()
+        table_cards(parsed)
+        best = min(best, time.perf_counter() - started)
+    # ~1.6 ms on a 2-core box; ~16 ms when every pair of cells was re-normalised.
+    assert best < 0.008
+
+
+# --- unchanged against the snapshot ----------------------------------------------------
+
+
+def _expected(old: dict[str, Any], pool_limit: int) -> dict[str, Any]:
+    """A snapshot card as the windowed payload states it: the same card and pool order,
+    the pool cut at ``pool_limit`` and the grid a ``GRID_MAX_ROWS`` window."""
+    payload = dict(old["payload"])
+    payload["distractors"] = payload["distractors"][:pool_limit]
+    payload["row_distractors"] = min(payload["row_distractors"], pool_limit)
+    grid = payload["grid"]
+    assert grid["first_row"] == 0  # the snapshot holds whole tables (< 30 rows)
+    n = len(grid["rows"])
+    lo = max(0, min(payload["row"] - GRID_MAX_ROWS // 2, n - GRID_MAX_ROWS))
+    payload["grid"] = {
+        "header": grid["header"],
+        "rows": grid["rows"][lo : lo + GRID_MAX_ROWS],
+        "first_row": lo,
+        "n_rows": n,
+    }
+    return {"kind": old["kind"], "anchor": old["anchor"], "title": old["title"], "payload": payload}
+
+
+def _check_snapshot(key: str, text: str, rel_path: str, pool_limit: int) -> None:
+    entry = json.loads(SNAPSHOT.read_text(encoding="utf-8"))[key]
+    if entry["sha256"] != hashlib.sha256(text.encode("utf-8")).hexdigest():
+        pytest.skip(f"{key} changed since the snapshot was taken")
+    got = [
+        {"kind": c.kind, "anchor": c.anchor, "title": c.title, "payload": c.payload}
+        for c in table_cards(parse_text(text, rel_path))
+    ]
+    want = [_expected(old, pool_limit) for old in entry["cards"]]
+    assert [c["anchor"] for c in got] == [c["anchor"] for c in want]
+    for g, w in zip(got, want, strict=True):
+        assert g == w, w["anchor"]
+
+
+@pytest.mark.parametrize("pool_limit", [POOL_LIMIT, 12])
+@pytest.mark.parametrize("name", sorted(p.name for p in (DATA).glob("*.md")))
+def test_fixture_cards_match_the_snapshot(
+    name: str, pool_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the old limit of 12 the whole former pool comes back, in the same order.
+    monkeypatch.setattr(table_cards_module, "POOL_LIMIT", pool_limit)
+    _check_snapshot(f"tables/{name}", fixture_text(name), "note.md", pool_limit)
+
+
+@pytest.mark.parametrize("pool_limit", [POOL_LIMIT, 12])
+def test_seed_cards_match_the_snapshot(
+    seed_note: Path, pool_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(table_cards_module, "POOL_LIMIT", pool_limit)
+    text = seed_note.read_text(encoding="utf-8")
+    _check_snapshot(f"seed:{seed_note.name}", text, seed_note.name, pool_limit)
 
 
 # --- prompts and grading --------------------------------------------------------------

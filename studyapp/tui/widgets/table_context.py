@@ -19,6 +19,10 @@ WINDOW = 3
 class TableContext(Widget):
     """The grid stored with a table card (``prompt.data["grid"]``).
 
+    The grid is a window of the table: ``rows[i]`` is table row ``first_row + i`` of
+    ``n_rows`` (older cards stored up to 30 rows and no ``n_rows``).  A ``⋮`` row marks
+    rows left out above or below, whether by the stored window or by ``WINDOW``.
+
     Cells are plain text (``Text``), never markup.  The asked cell is highlighted in
     ``$success`` (or ``$error`` when ``correct`` is false), the row label in bold and,
     for "which column" cards, the answer's column header too.
@@ -55,7 +59,9 @@ class TableContext(Widget):
         rows = [[str(c) for c in r] for r in grid.get("rows", ())]
         if not header or not rows:
             return Text("")
-        asked_row = int(self.data.get("row", 0)) - int(grid.get("first_row", 0))
+        first_row = int(grid.get("first_row", 0))
+        n_rows = int(grid.get("n_rows", first_row + len(rows)))
+        asked_row = int(self.data.get("row", 0)) - first_row
         asked_col = int(self.data.get("col", 0))
         side = self.data.get("mode") == "side"
         lo = max(0, asked_row - WINDOW)
@@ -77,7 +83,7 @@ class TableContext(Widget):
             table.add_column(Text(name, style=style), overflow="fold")
         label_style = self.get_component_rich_style("table-context--label")
         row_style = self.get_component_rich_style("table-context--row")
-        if lo > 0:
+        if lo > 0 or first_row > 0:
             table.add_row(
                 *[Text("⋮", style=self.get_component_rich_style("table-context--more"))]
                 * len(header)
@@ -92,7 +98,7 @@ class TableContext(Widget):
                 else:
                     cells.append(Text(value))
             table.add_row(*cells, style=row_style if r == asked_row else None)
-        if hi < len(rows):
+        if hi < len(rows) or first_row + len(rows) < n_rows:
             table.add_row(
                 *[Text("⋮", style=self.get_component_rich_style("table-context--more"))]
                 * len(header)
