@@ -44,6 +44,7 @@ class Note(Base):
     """One Markdown file of the notes folder, as last read."""
 
     __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_id_missing", "id", "missing"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     path: Mapped[str] = mapped_column(String, unique=True)  # posix, relative to the notes folder
@@ -102,7 +103,17 @@ class Card(Base):
     __tablename__ = "cards"
     __table_args__ = (
         UniqueConstraint("note_id", "kind", "anchor", name="uq_cards_identity"),
-        Index("ix_cards_queue", "retired", "suspended", "due"),
+        Index("ix_cards_first_seen", "first_seen"),
+        Index(
+            "ix_cards_due_cover",
+            "retired",
+            "suspended",
+            "due",
+            "buried_until",
+            "note_id",
+            "kind",
+            "sibling_key",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -99,15 +99,14 @@ class ReviewService:
         day = today or self.coll.today()
         settings = self.coll.settings
         with self.coll.session() as session:
-            base = (
-                select(Card.id, Card.note_id, Card.kind, Card.due, Card.sibling_key)
-                .outerjoin(Note, Note.id == Card.note_id)
-                .where(
-                    Card.retired.is_(False),
-                    Card.suspended.is_(False),
-                    (Card.buried_until.is_(None)) | (Card.buried_until <= day),
-                    (Card.note_id.is_(None)) | (Note.missing.is_(False)),
-                )
+            # Missing notes are few: excluding them by id keeps the query on the covering
+            # index instead of reading each card's note row (``missing`` sits after the body).
+            missing_notes = select(Note.id).where(Note.missing.is_(True))
+            base = select(Card.id, Card.note_id, Card.kind, Card.due, Card.sibling_key).where(
+                Card.retired.is_(False),
+                Card.suspended.is_(False),
+                (Card.buried_until.is_(None)) | (Card.buried_until <= day),
+                (Card.note_id.is_(None)) | Card.note_id.not_in(missing_notes),
             )
             if kind:
                 base = base.where(Card.kind == kind)
@@ -122,7 +121,13 @@ class ReviewService:
                     )
                 )
             if folder:
-                base = base.where((Note.folder == folder) | Note.folder.startswith(folder + "/"))
+                base = base.where(
+                    Card.note_id.in_(
+                        select(Note.id).where(
+                            (Note.folder == folder) | Note.folder.startswith(folder + "/")
+                        )
+                    )
+                )
             due_rows = session.execute(
                 base.where(Card.due.is_not(None), Card.due <= day).order_by(Card.due, Card.id)
             ).all()
@@ -156,7 +161,7 @@ class ReviewService:
                     if len(new) >= wanted:
                         break
                 result.close()
-        due = [QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key) for r in due_rows]
+        due = [QueueItem(*row) for row in due_rows]  # columns in QueueItem order
         queue = build_queue(due, new, settings.new_per_day, new_done)
         return queue[:limit] if limit else queue
 

@@ -17,7 +17,7 @@ def test_upgrade_creates_every_table(tmp_path: Path) -> None:
     names = set(inspect(engine).get_table_names())
     assert {"notes", "cards", "review_log", "tags", "note_tags", "card_links", "settings"} <= names
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     engine.dispose()
 
 
@@ -61,3 +61,41 @@ def test_upgrade_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
 def test_migrations_folder_resolves() -> None:
     assert (migrations_dir() / "env.py").is_file()
     assert any((migrations_dir() / "versions").glob("0001_*.py"))
+
+
+def test_upgrade_from_0001_keeps_review_history(tmp_path: Path) -> None:
+    """A database made by the first release migrates with its history intact (FK off)."""
+    from alembic import command
+    from alembic.config import Config
+
+    db = tmp_path / "old.sqlite3"
+    engine = make_engine(db)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.commit()
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO cards (id, note_id, kind, anchor, title, payload_json, sibling_key, "
+            "ef_milli, interval, reps, lapses, suspended, retired) "
+            "VALUES (1, NULL, 'calc', 'x', 'x', '{}', '', 2500, 1, 1, 0, 0, 0)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO review_log (card_id, session_id, reviewed_at, study_day, grade, kind, "
+            "cram, rescheduled, duration_ms, ef_before, ef_after, interval_before, "
+            "interval_after, reps_before, reps_after, lapses_before, lapses_after, writeback, "
+            "undone) VALUES (1, 's', '2026-11-25 10:00:00', '2026-11-25', 4, 'calc', 0, 1, 0, "
+            "2500, 2500, 0, 1, 0, 1, 0, 0, 'none', 0)"
+        )
+    engine.dispose()
+    engine = make_engine(db)
+    upgrade_schema(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM review_log")).scalar() == 1
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        indexes = {row[1] for row in conn.exec_driver_sql("PRAGMA index_list(cards)")}
+        assert "ix_cards_first_seen" in indexes
+    engine.dispose()

@@ -105,7 +105,7 @@ async def test_table_card_answered_by_letter_highlights_the_cell(make_app, ctx) 
         row = prompt.data["row"] - grid["first_row"]
         col = prompt.data["col"]
         lo = max(0, row - 3)
-        offset = 1 if lo > 0 else 0
+        offset = 1 if lo > 0 or grid["first_row"] > 0 else 0  # a "⋮" row above
         cell = table.columns[col]._cells[row - lo + offset]
         assert cell.plain == grid["rows"][row][col]
         assert cell.style == context.get_component_rich_style("table-context--answer")
