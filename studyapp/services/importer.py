@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -87,39 +87,73 @@ class Parsed:
     sha256: str
     note: ParsedNote | None
     error: str | None
-    cards: tuple[CardSpec, ...] = ()
+    cards: tuple[EncodedCard, ...] = ()
     about_deployment: bool = False
 
 
+class EncodedCard(NamedTuple):
+    """A card spec with its payload already JSON-encoded.
+
+    Encoding happens in the worker: a string crosses the process boundary far
+    cheaper than a nested dict, and the main process only has to insert it.
+    """
+
+    kind: str
+    anchor: str
+    title: str
+    payload_json: str
+    sibling_key: str
+
+
+def _encode(spec: CardSpec) -> EncodedCard:
+    return EncodedCard(
+        spec.kind,
+        spec.anchor,
+        spec.title,
+        json.dumps(spec.payload, ensure_ascii=False),
+        str(spec.payload.get("sibling_key", "")),
+    )
+
+
 def parse_file(rel_path: str, data: bytes) -> Parsed:
-    """Parse one note and derive its cards (runs in a worker process)."""
+    """Parse one note and derive its cards (runs in a worker process).
+
+    The returned note drops its sections and tables (already turned into cards), so
+    what is sent back to the importing process stays small.
+    """
     digest = sha256_hex(data)
     try:
         note = parse_note(rel_path, data)
     except NoteError as exc:
         return Parsed(rel_path, digest, None, exc.problem)
-    return Parsed(rel_path, digest, note, None, tuple(cards_for_note(note)), calc_note_link(note))
+    cards = tuple(_encode(spec) for spec in cards_for_note(note))
+    slim = replace(note, sections=(), tables=())
+    return Parsed(rel_path, digest, slim, None, cards, calc_note_link(note))
 
 
 def _parse_batch(items: list[tuple[str, bytes]]) -> list[Parsed]:
     return [parse_file(rel, data) for rel, data in items]
 
 
-def parse_many(items: list[tuple[str, bytes]], workers: int | None = None) -> list[Parsed]:
-    """Parse files, on every core when there are many of them."""
+def parse_many(items: list[tuple[str, bytes]], workers: int | None = None) -> Iterator[Parsed]:
+    """Parse files, on every core when there are many of them.
+
+    A generator, in input order: the caller writes the first results into the
+    database while the workers are still parsing the rest.
+    """
     cpus = workers if workers is not None else (os.cpu_count() or 1)
     if len(items) < PARALLEL_THRESHOLD or cpus <= 1:
-        return _parse_batch(items)
-    chunk = max(16, len(items) // (cpus * 4))
+        for rel, data in items:
+            yield parse_file(rel, data)
+        return
+    chunk = max(8, min(64, len(items) // (cpus * 8)))
     batches = [items[i : i + chunk] for i in range(0, len(items), chunk)]
-    results: list[Parsed] = []
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(max_workers=cpus, mp_context=context) as pool:
         for batch in pool.map(_parse_batch, batches):
-            results.extend(batch)
-    return results
+            yield from batch
 
 
 def import_notes(
@@ -274,6 +308,7 @@ class _Writer:
         self.session = session
         self.today = today
         self.adopt_next_review = adopt_next_review
+        self._calc_ids: list[int] | None = None
         self.tag_ids: dict[str, int] = {
             name: tag_id for tag_id, name in session.execute(select(Tag.id, Tag.name))
         }
@@ -353,20 +388,17 @@ class _Writer:
         if rows:
             self.session.execute(insert(NoteTag), rows)
         if parsed.about_deployment:
-            self.session.execute(
-                insert(CardLink).from_select(
-                    ["card_id", "note_id"],
-                    select(Card.id, _literal(note_id)).where(
-                        Card.kind == "calc",
-                        Card.note_id.is_(None),
-                        ~Card.id.in_(select(CardLink.card_id).where(CardLink.note_id == note_id)),
-                    ),
+            # The calc deck is a handful of cards: link them by id (INSERT OR IGNORE keeps
+            # existing links) instead of searching the cards table once per note.
+            links = [(card_id, note_id) for card_id in self.calc_card_ids()]
+            if links:
+                self.session.connection().exec_driver_sql(
+                    "INSERT OR IGNORE INTO card_links (card_id, note_id) VALUES (?, ?)", links
                 )
-            )
         else:
             self.session.execute(delete(CardLink).where(CardLink.note_id == note_id))
 
-    def _initial_state(self, spec: CardSpec, parsed: Parsed) -> SrsState:
+    def _initial_state(self, spec: EncodedCard, parsed: Parsed) -> SrsState:
         assert parsed.note is not None
         meta = parsed.note.meta
         if spec.kind == "note" and meta.review_count > 0:
@@ -395,8 +427,7 @@ class _Writer:
             if key in seen:
                 continue
             seen.add(key)
-            payload = json.dumps(spec.payload, ensure_ascii=False)
-            sibling = str(spec.payload.get("sibling_key", ""))
+            payload, sibling = spec.payload_json, spec.sibling_key
             if key in existing:
                 card_id, _retired = existing[key]
                 self.session.execute(
@@ -409,24 +440,26 @@ class _Writer:
                 continue
             state = self._initial_state(spec, parsed)
             new_rows.append(
-                {
-                    "note_id": note_id,
-                    "kind": spec.kind,
-                    "anchor": spec.anchor,
-                    "title": spec.title,
-                    "payload_json": payload,
-                    "sibling_key": sibling,
-                    "ef_milli": state.ef_milli,
-                    "interval": state.interval,
-                    "reps": state.reps,
-                    "lapses": state.lapses,
-                    "due": state.due,
-                    "last_review": state.last_review,
-                    "first_seen": state.last_review,
-                }
+                (
+                    note_id,
+                    spec.kind,
+                    spec.anchor,
+                    spec.title,
+                    payload,
+                    sibling,
+                    state.ef_milli,
+                    state.interval,
+                    state.reps,
+                    state.lapses,
+                    _iso(state.due),
+                    _iso(state.last_review),
+                    _iso(state.last_review),
+                )
             )
         if new_rows:
-            self.session.execute(insert(Card), new_rows)
+            # Plain executemany: the ORM's per-row bookkeeping cost more than SQLite's
+            # insert for the ~150 cards of a note.
+            self.session.connection().exec_driver_sql(_INSERT_CARD, new_rows)
         gone = [
             card_id
             for key, (card_id, retired) in existing.items()
@@ -434,6 +467,15 @@ class _Writer:
         ]
         if gone:
             self.session.execute(update(Card).where(Card.id.in_(gone)).values(retired=True))
+
+    def calc_card_ids(self) -> list[int]:
+        if self._calc_ids is None:
+            self._calc_ids = list(
+                self.session.scalars(
+                    select(Card.id).where(Card.kind == "calc", Card.note_id.is_(None))
+                )
+            )
+        return self._calc_ids
 
     def sync_calc_cards(self) -> None:
         """Make sure every calc template has its card (one deck, shared by all notes)."""
@@ -456,12 +498,19 @@ class _Writer:
         ]
         if rows:
             self.session.execute(insert(Card), rows)
+        self._calc_ids = None
 
 
-def _literal(value: int) -> Any:
-    from sqlalchemy import literal
+_INSERT_CARD = (
+    "INSERT INTO cards (note_id, kind, anchor, title, payload_json, sibling_key, ef_milli, "
+    "interval, reps, lapses, due, last_review, first_seen, suspended, buried_until, retired) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0)"
+)
 
-    return literal(value)
+
+def _iso(day: date | None) -> str | None:
+    """Dates as SQLAlchemy's SQLite Date type stores them."""
+    return day.isoformat() if day is not None else None
 
 
 def _folder_of(rel_path: str) -> str:

@@ -153,3 +153,16 @@ def test_deleted_database_restores_schedule_from_frontmatter(
         card = s.scalar(select(Card).join(Note).where(Note.path == rel, Card.kind == "note"))
         assert card is not None
         assert (card.reps, card.interval, card.due) == (after.reps, after.interval, after.due)
+
+
+def test_calc_cards_are_linked_to_deployment_notes(coll) -> None:  # type: ignore[no-untyped-def]
+    from studyapp.db.models import CardLink
+
+    import_notes(coll)
+    import_notes(coll)  # a second import must not duplicate links
+    with coll.session() as s:
+        calc = s.scalar(select(func.count()).select_from(Card).where(Card.kind == "calc"))
+        linked_notes = s.scalar(select(func.count(func.distinct(CardLink.note_id))))
+        links = s.scalar(select(func.count()).select_from(CardLink))
+    assert linked_notes and linked_notes >= 5  # the samples are all about deployment/compression
+    assert links == calc * linked_notes
