@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -104,6 +105,9 @@ class Card(Base):
     __table_args__ = (
         UniqueConstraint("note_id", "kind", "anchor", name="uq_cards_identity"),
         Index("ix_cards_first_seen", "first_seen"),
+        Index("ix_cards_last_review", "last_review"),
+        # New cards in queue order, per kind: today's few are read without a sort.
+        Index("ix_cards_new", "kind", "id", sqlite_where=text("due IS NULL")),
         Index(
             "ix_cards_due_cover",
             "retired",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 
 from studyapp.core.atomic import WriteConflict, atomic_write
 from studyapp.core.frontmatter_io import sha256_hex
@@ -141,26 +141,33 @@ class ReviewService:
             wanted = max(0, settings.new_per_day - new_done)
             new: list[QueueItem] = []
             if wanted:
-                kind_order = case((Card.kind == "note", 0), (Card.kind == "table", 1), else_=2)
                 per_note = settings.table_cards_per_note
                 if per_note < 0:  # as limit_per_note
                     raise ValueError(f"per_note_limit must be >= 0, got {per_note}")
                 tables_of: dict[int | None, int] = {}
-                result = session.execute(
-                    base.where(Card.due.is_(None))
-                    .order_by(kind_order, Card.id)
-                    .execution_options(yield_per=max(64, min(wanted * 2, 2000)))
-                )
-                for r in result:
-                    if r.kind == "table":
-                        used = tables_of.get(r.note_id, 0)
-                        if used >= per_note:
-                            continue
-                        tables_of[r.note_id] = used + 1
-                    new.append(QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key))
-                    if len(new) >= wanted:
-                        break
-                result.close()
+                # Note cards first, then table cards, then calc cards, each in id
+                # (import) order: one query per kind walks ix_cards_new in order and
+                # stops as soon as today's quota is full.
+                for new_kind in ("note", "table", "calc"):
+                    if len(new) >= wanted or (kind and kind != new_kind):
+                        continue
+                    if new_kind == "calc" and not kind and not settings.calc_in_review:
+                        continue
+                    result = session.execute(
+                        base.where(Card.due.is_(None), Card.kind == new_kind)
+                        .order_by(Card.id)
+                        .execution_options(yield_per=max(64, min(wanted * 2, 2000)))
+                    )
+                    for r in result:
+                        if r.kind == "table":
+                            used = tables_of.get(r.note_id, 0)
+                            if used >= per_note:
+                                continue
+                            tables_of[r.note_id] = used + 1
+                        new.append(QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key))
+                        if len(new) >= wanted:
+                            break
+                    result.close()
         due = [QueueItem(*row) for row in due_rows]  # columns in QueueItem order
         queue = build_queue(due, new, settings.new_per_day, new_done)
         return queue[:limit] if limit else queue
