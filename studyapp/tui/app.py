@@ -22,7 +22,6 @@ from textual.screen import Screen
 
 from studyapp.tui.context import AppContext
 from studyapp.tui.screens.dashboard import DashboardScreen
-from studyapp.tui.screens.review import system_seed
 
 if TYPE_CHECKING:
     from studyapp.cli.context import CliContext
@@ -73,6 +72,17 @@ SCREENS_BY_NAME: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+def _system_seed() -> int:
+    """Fresh options and numbers at every review (the seed is logged for replay).
+
+    Defined here rather than imported from the review screen, so start-up does not
+    load the review screen (and the sizing engine behind it) before it is needed.
+    """
+    import random
+
+    return random.SystemRandom().randrange(1, 2**31)
+
+
 class StudyApp(App[int]):
     """studyapp's TUI over one collection (see :class:`AppContext`)."""
 
@@ -99,7 +109,7 @@ class StudyApp(App[int]):
         ctx: AppContext,
         *,
         startup_import: bool = True,
-        seed_source: Callable[[], int] = system_seed,
+        seed_source: Callable[[], int] = _system_seed,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()

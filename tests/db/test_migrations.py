@@ -99,3 +99,14 @@ def test_upgrade_from_0001_keeps_review_history(tmp_path: Path) -> None:
         indexes = {row[1] for row in conn.exec_driver_sql("PRAGMA index_list(cards)")}
         assert "ix_cards_first_seen" in indexes
     engine.dispose()
+
+
+def test_schema_head_constant_matches_the_scripts() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from studyapp.db.engine import SCHEMA_HEAD
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
