@@ -32,7 +32,7 @@ def upgrade() -> None:
         batch_op.drop_index("ix_cards_queue")  # a prefix of the covering index below
         batch_op.create_index(
             "ix_cards_due_cover",
-            ["retired", "suspended", "due", "buried_until", "note_id", "kind", "sibling_key"],
+            ["retired", "suspended", "due", "id", "buried_until", "note_id", "kind", "sibling_key"],
             unique=False,
         )
     with op.batch_alter_table("notes", schema=None) as batch_op:

@@ -110,9 +110,11 @@ class Card(Base):
         Index("ix_cards_new", "kind", "id", sqlite_where=text("due IS NULL")),
         Index(
             "ix_cards_due_cover",
+            # id right after due: the queue's ORDER BY due, id is read in index order.
             "retired",
             "suspended",
             "due",
+            "id",
             "buried_until",
             "note_id",
             "kind",
