@@ -45,7 +45,21 @@ class Note(Base):
     """One Markdown file of the notes folder, as last read."""
 
     __tablename__ = "notes"
-    __table_args__ = (Index("ix_notes_id_missing", "id", "missing"),)
+    __table_args__ = (
+        Index("ix_notes_id_missing", "id", "missing"),
+        # The warm import reads these for every note; the body sits before them in the
+        # row, so without a covering index each read walks the body's overflow pages.
+        Index(
+            "ix_notes_import_scan",
+            "id",
+            "path",
+            "mtime_ns",
+            "size",
+            "content_sha256",
+            "missing",
+            "parse_error",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     path: Mapped[str] = mapped_column(String, unique=True)  # posix, relative to the notes folder

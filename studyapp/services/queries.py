@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 
 from studyapp.core.srs import forecast, retention, streak
 from studyapp.db.models import Card, ImportProblem, Note, NoteTag, ReviewLog, Tag
@@ -230,9 +230,17 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
             (Card.note_id.is_(None)) | Card.note_id.not_in(missing_notes),
         )
         scheduled = session.execute(active.where(Card.due.is_not(None))).all()
-        new_available = session.scalar(
-            select(func.count()).select_from(active.where(Card.due.is_(None)).subquery())
-        )
+        # One pass over the covering queue index counts both the active cards and the
+        # new ones.  Cards of missing notes are retired by the importer, so no join.
+        card_count, new_available = session.execute(
+            select(
+                func.count(),
+                func.coalesce(
+                    func.sum(case((Card.suspended.is_(False) & Card.due.is_(None), 1), else_=0)),
+                    0,
+                ),
+            ).where(Card.retired.is_(False))
+        ).one()
         since = day - timedelta(days=180)
         per_day = dict(
             session.execute(
@@ -264,10 +272,6 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
         problems = session.scalar(select(func.count()).select_from(ImportProblem)) or 0
         note_count = (
             session.scalar(select(func.count()).select_from(Note).where(Note.missing.is_(False)))
-            or 0
-        )
-        card_count = (
-            session.scalar(select(func.count()).select_from(Card).where(Card.retired.is_(False)))
             or 0
         )
     histogram: Counter[str] = Counter()
