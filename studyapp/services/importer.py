@@ -220,7 +220,8 @@ def import_notes(
         stat_of: dict[str, FoundNote] = {}
         for item in to_read:
             try:
-                data = item.abs_path.read_bytes()
+                with open(item.abs_path, "rb") as handle:
+                    data = handle.read()
             except OSError as exc:
                 report.rejected.append(Problem(item.rel_path, f"cannot read ({exc.strerror})"))
                 continue

@@ -22,7 +22,7 @@ TEMP_SUFFIX = ".tmp"
 @dataclass(frozen=True)
 class FoundNote:
     rel_path: str  # posix, relative to the root
-    abs_path: Path
+    abs_path: str  # a plain string: 10,000 Path objects cost more than the scan itself
     mtime_ns: int
     size: int
 
@@ -30,6 +30,7 @@ class FoundNote:
 def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNote]:
     """Every note under ``root``, sorted by relative path."""
     root_real = os.path.realpath(root)
+    prefix_len = len(root_real.rstrip(os.sep)) + 1
     found: dict[str, tuple[bool, FoundNote]] = {}  # real file path -> (via a link?, note)
     seen_dirs: set[str] = set()
     stack = [root_real]
@@ -65,8 +66,11 @@ def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNot
                 st = entry.stat(follow_symlinks=True)
             except OSError:
                 continue
-            rel = os.path.relpath(os.path.join(current, name), root_real).replace(os.sep, "/")
-            note = FoundNote(rel, Path(root_real) / rel, st.st_mtime_ns, st.st_size)
+            path = entry.path  # == current + sep + name; current is root_real or a real folder in it
+            rel = path[prefix_len:]
+            if os.sep != "/":
+                rel = rel.replace(os.sep, "/")
+            note = FoundNote(rel, path, st.st_mtime_ns, st.st_size)
             linked = real != entry.path
             known = found.get(real)
             if known is None or (known[0], known[1].rel_path) > (linked, rel):
