@@ -66,7 +66,9 @@ def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNot
                 st = entry.stat(follow_symlinks=True)
             except OSError:
                 continue
-            path = entry.path  # == current + sep + name; current is root_real or a real folder in it
+            path = (
+                entry.path
+            )  # == current + sep + name; current is root_real or a real folder in it
             rel = path[prefix_len:]
             if os.sep != "/":
                 rel = rel.replace(os.sep, "/")

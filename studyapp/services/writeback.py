@@ -29,7 +29,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from studyapp.core.atomic import WriteConflict, atomic_write
-from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note, write_schedule
+from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note
+from studyapp.core.schedule_edit import write_schedule
 from studyapp.db.models import Note, ReviewLog
 from studyapp.services.collection import Collection
 

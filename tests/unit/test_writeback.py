@@ -12,11 +12,9 @@ from studyapp.core.frontmatter_io import (
     ScheduleValue,
     WriteBackError,
     load_meta,
-    remove_block,
-    replace_block,
     split_note,
-    write_schedule,
 )
+from studyapp.core.schedule_edit import remove_block, replace_block, write_schedule
 
 GOOD = Path(__file__).resolve().parent.parent / "data" / "notes_good"
 

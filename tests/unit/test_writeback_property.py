@@ -15,8 +15,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.core.frontmatter_io import BOM, load_meta, split_note, write_schedule
+from studyapp.core.frontmatter_io import BOM, load_meta, split_note
 from studyapp.core.model import SCHEDULE_KEYS
+from studyapp.core.schedule_edit import write_schedule
 
 TEXT = st.text(
     alphabet=st.sampled_from(list("ab xyz[]{}#:,'\"-*&!|>%@`量化剪枝蒸馏精度显存？、。1０")),
