@@ -66,9 +66,9 @@ def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNot
                 st = entry.stat(follow_symlinks=True)
             except OSError:
                 continue
-            path = (
-                entry.path
-            )  # == current + sep + name; current is root_real or a real folder in it
+            # entry.path is current + sep + name, and current is root_real or a real
+            # folder inside it, so the relative path is a slice.
+            path = entry.path
             rel = path[prefix_len:]
             if os.sep != "/":
                 rel = rel.replace(os.sep, "/")
