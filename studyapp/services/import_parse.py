@@ -1,0 +1,103 @@
+"""Parsing notes for the import, on every core.
+
+Runs in worker processes: a note is parsed once per change of its content and its
+cards are derived and JSON-encoded there, so what crosses the process boundary is
+small and the importing process only writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from studyapp.core.cards import cards_for_note
+from studyapp.core.frontmatter_io import sha256_hex
+from studyapp.core.model import CardSpec, NoteError, ParsedNote
+from studyapp.core.notefile import parse_note
+from studyapp.core.sizing.calc_cards import calc_note_link
+
+#: Below this many files to parse, a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 64
+
+__all__ = ["PARALLEL_THRESHOLD", "EncodedCard", "Parsed", "parse_file", "parse_many"]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a worker returns for one file."""
+
+    rel_path: str
+    sha256: str
+    note: ParsedNote | None
+    error: str | None
+    cards: tuple[EncodedCard, ...] = ()
+    about_deployment: bool = False
+
+
+class EncodedCard(NamedTuple):
+    """A card spec with its payload already JSON-encoded.
+
+    Encoding happens in the worker: a string crosses the process boundary far
+    cheaper than a nested dict, and the main process only has to insert it.
+    """
+
+    kind: str
+    anchor: str
+    title: str
+    payload_json: str
+    sibling_key: str
+
+
+def _encode(spec: CardSpec) -> EncodedCard:
+    return EncodedCard(
+        spec.kind,
+        spec.anchor,
+        spec.title,
+        json.dumps(spec.payload, ensure_ascii=False),
+        str(spec.payload.get("sibling_key", "")),
+    )
+
+
+def parse_file(rel_path: str, data: bytes) -> Parsed:
+    """Parse one note and derive its cards (runs in a worker process).
+
+    The returned note drops its sections and tables (already turned into cards), so
+    what is sent back to the importing process stays small.
+    """
+    digest = sha256_hex(data)
+    try:
+        note = parse_note(rel_path, data)
+    except NoteError as exc:
+        return Parsed(rel_path, digest, None, exc.problem)
+    cards = tuple(_encode(spec) for spec in cards_for_note(note))
+    slim = replace(note, sections=(), tables=())
+    return Parsed(rel_path, digest, slim, None, cards, calc_note_link(note))
+
+
+def _parse_batch(items: list[tuple[str, bytes]]) -> list[Parsed]:
+    return [parse_file(rel, data) for rel, data in items]
+
+
+def parse_many(items: list[tuple[str, bytes]], workers: int | None = None) -> Iterator[Parsed]:
+    """Parse files, on every core when there are many of them.
+
+    A generator, in input order: the caller writes the first results into the
+    database while the workers are still parsing the rest.
+    """
+    cpus = workers if workers is not None else (os.cpu_count() or 1)
+    if len(items) < PARALLEL_THRESHOLD or cpus <= 1:
+        for rel, data in items:
+            yield parse_file(rel, data)
+        return
+    chunk = max(8, min(64, len(items) // (cpus * 8)))
+    batches = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=cpus, mp_context=context) as pool:
+        for batch in pool.map(_parse_batch, batches):
+            yield from batch
