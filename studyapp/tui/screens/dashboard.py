@@ -7,6 +7,7 @@ arrive (and again when the start-up import or a review session finishes).
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar
 
 from rich.text import Text
@@ -66,6 +67,9 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.ctx = ctx
         self.stats: Stats | None = None
+        #: Set once the first numbers are computed: the start-up re-import waits for it,
+        #: so the two do not fight over the GIL and the database while the user waits.
+        self.first_load = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,7 +114,10 @@ class DashboardScreen(Screen[None]):
     def reload(self) -> None:
         from studyapp.services.queries import stats
 
-        result = stats(self.ctx.coll)
+        try:
+            result = stats(self.ctx.coll)
+        finally:
+            self.first_load.set()
         self.app.call_from_thread(self.show_stats, result)
 
     def show_stats(self, stats: Stats) -> None:
