@@ -5,15 +5,15 @@ every figure is recomputed at once (one scenario costs well under a millisecond,
 Python, no database): the memory breakdown against usable memory, whether it fits,
 the minimum tensor-parallel degree, decode speed, time to first token, cost and
 energy per token, a side-by-side with a second device, and the worked steps.  ``x``
-turns the current scenario into a question graded like a calc card.
+turns the current scenario into a question graded like a calc card (that dialog lives
+in :mod:`.calc_question`, the figures' text in :mod:`studyapp.tui.widgets.sizing_text`).
 """
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -21,17 +21,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
-from studyapp.core.model import Prompt
-from studyapp.core.sizing.calc_grade import grade_calc
-from studyapp.core.sizing.catalog import Device, load_catalog
+from studyapp.core.sizing.catalog import load_catalog
 from studyapp.core.sizing.report import SizingReport, size_report
-from studyapp.core.sizing.units import GB, fmt_bytes, fmt_num
 from studyapp.tui.context import AppContext
+from studyapp.tui.screens.calc_question import QuizKind, ScenarioQuizScreen, scenario_prompt
 from studyapp.tui.widgets.bars import Bar, HBars
+from studyapp.tui.widgets.sizing_text import (
+    compare_rows,
+    cost_text,
+    device_label,
+    energy_text,
+    estimate_note,
+    gb_text,
+    min_gpus_text,
+    num_text,
+    short_name,
+    tps_range,
+    ttft_text,
+)
 
+# ScenarioQuizScreen and scenario_prompt are re-exported: callers knew them from here.
 __all__ = [
     "DEFAULT_SCENARIO",
     "CalculatorScreen",
@@ -63,61 +75,6 @@ DEFAULT_SCENARIO = Scenario(
     batch=1,
     gpus=None,
 )
-
-
-def short_name(device: Device) -> str:
-    """'iPhone 15 Pro (A17 Pro, 8 GB)' -> 'iPhone 15 Pro'; column headers are narrow."""
-    return device.name.split(" (")[0].removeprefix("NVIDIA ")
-
-
-def _device_label(device: Device) -> Text:
-    where = "edge " if device.is_edge else "cloud"
-    return Text.assemble((where, "dim"), " ", device.name)
-
-
-def _num(value: float, unit: str = "", digits: int = 3) -> str:
-    return "n/a" if math.isnan(value) else f"{fmt_num(value, digits)}{unit}"
-
-
-def _gb(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{fmt_num(value / GB)} GB"
-
-
-def _tps_range(r: SizingReport) -> str:
-    f = r.figures
-    return f"{_num(f['tokens_per_s_low'])}–{_num(f['tokens_per_s_high'])}"
-
-
-def _cost(r: SizingReport) -> str:
-    f = r.figures
-    if r.device.price_usd_per_gpu_hour is None:
-        return "no public price"
-    return f"${_num(f['cost_per_1k_usd_bound'])} (${_num(f['cost_per_1k_usd_high'])}–${_num(f['cost_per_1k_usd_low'])})"
-
-
-def _energy(r: SizingReport) -> str:
-    if r.device.tdp_w is None:
-        return "no power figure"
-    return f"{_num(r.figures['energy_j_per_token_bound'])} J (TDP bound)"
-
-
-def _ttft(r: SizingReport) -> str:
-    ttft = r.figures["ttft_s"]
-    if math.isnan(ttft):
-        return "n/a (no FLOPS figure)"
-    return f"{fmt_num(ttft * 1e3)} ms" if ttft < 1 else f"{fmt_num(ttft)} s"
-
-
-def _min_gpus(r: SizingReport) -> str:
-    if r.gpus_min:
-        return f"{r.gpus_min} (tensor parallel)" if r.gpus_min > 1 else "1"
-    return f"none ≤ {r.device.profile.max_tp}"
-
-
-def _estimate(note: str) -> str:
-    """'X (long source): bandwidth 51.2 GB/s is an estimate (...)' -> 'bandwidth 51.2 GB/s is an estimate'."""
-    _, _, rest = note.partition("): ")
-    return (rest or note).split(" (")[0]
 
 
 class CalculatorScreen(Screen[None]):
@@ -155,7 +112,7 @@ class CalculatorScreen(Screen[None]):
         models = [(Text(m.name), m.id) for m in cat.models.values()]
         formats = [(Text(f"{f.name}  ·  {f.bpw:g} bpw"), f.id) for f in cat.formats.values()]
         devices = sorted(cat.devices.values(), key=lambda d: (not d.is_edge, d.mem_gb))
-        device_opts = [(_device_label(d), d.id) for d in devices]
+        device_opts = [(device_label(d), d.id) for d in devices]
         yield Header()
         with VerticalScroll(id="calc-body"):
             with Vertical(id="calc-form"):
@@ -310,10 +267,10 @@ class CalculatorScreen(Screen[None]):
         where = f"{r.model.name} · {r.fmt.name} · {r.gpus} × {short_name(r.device)}"
         if r.fits:
             head = Content.styled(" ✓ FITS ", "bold $text-success on $success-muted")
-            tail = f"  headroom {_gb(f['headroom_bytes'])}"
+            tail = f"  headroom {gb_text(f['headroom_bytes'])}"
         else:
             head = Content.styled(" ✗ DOES NOT FIT ", "bold $text-error on $error-muted")
-            tail = f"  short by {_gb(-f['headroom_bytes'])}"
+            tail = f"  short by {gb_text(-f['headroom_bytes'])}"
         line1 = Content.assemble(head, (tail, "bold"))
         self.query_one("#verdict", Static).update(
             Content("\n").join([line1, Content.styled(where, "$text-muted")])
@@ -322,17 +279,22 @@ class CalculatorScreen(Screen[None]):
     def _show_breakdown(self, r: SizingReport) -> None:
         f = r.figures
         parts = [
-            Bar("weights", f["weights_per_gpu_bytes"], _gb(f["weights_per_gpu_bytes"]), "primary"),
-            Bar("KV cache", f["kv_per_gpu_bytes"], _gb(f["kv_per_gpu_bytes"]), "accent"),
-            Bar("activations", f["activation_bytes"], _gb(f["activation_bytes"]), "secondary"),
-            Bar("overhead", f["overhead_bytes"], _gb(f["overhead_bytes"]), "warning"),
+            Bar(
+                "weights",
+                f["weights_per_gpu_bytes"],
+                gb_text(f["weights_per_gpu_bytes"]),
+                "primary",
+            ),
+            Bar("KV cache", f["kv_per_gpu_bytes"], gb_text(f["kv_per_gpu_bytes"]), "accent"),
+            Bar("activations", f["activation_bytes"], gb_text(f["activation_bytes"]), "secondary"),
+            Bar("overhead", f["overhead_bytes"], gb_text(f["overhead_bytes"]), "warning"),
             Bar(
                 "total",
                 f["need_per_gpu_bytes"],
-                _gb(f["need_per_gpu_bytes"]),
+                gb_text(f["need_per_gpu_bytes"]),
                 "success" if r.fits else "error",
             ),
-            Bar("usable", f["usable_bytes"], _gb(f["usable_bytes"]), "success"),
+            Bar("usable", f["usable_bytes"], gb_text(f["usable_bytes"]), "success"),
         ]
         scale = max(f["need_per_gpu_bytes"], f["usable_bytes"])
         self.query_one("#breakdown", HBars).update(parts, scale=scale, limit=f["usable_bytes"])
@@ -343,12 +305,12 @@ class CalculatorScreen(Screen[None]):
         if not math.isnan(f["ridge_flop_per_byte"]):
             regime = " · memory-bound" if f["memory_bound"] == 1.0 else " · compute-bound"
         rows = [
-            ("min GPUs", _min_gpus(r)),
-            ("decode bound", f"{_num(f['tokens_per_s_bound'])} tok/s{regime}"),
-            ("realistic", f"{_tps_range(r)} tok/s (MBU 35–87%)"),
-            ("first token", _ttft(r)),
-            ("cost / 1K tok", _cost(r)),
-            ("energy / tok", _energy(r)),
+            ("min GPUs", min_gpus_text(r)),
+            ("decode bound", f"{num_text(f['tokens_per_s_bound'])} tok/s{regime}"),
+            ("realistic", f"{tps_range(r)} tok/s (MBU 35–87%)"),
+            ("first token", ttft_text(r)),
+            ("cost / 1K tok", cost_text(r)),
+            ("energy / tok", energy_text(r)),
         ]
         lines = [
             Content.assemble((f"{name:<14}", "$text-muted"), (value, "bold" if i < 2 else ""))
@@ -359,7 +321,8 @@ class CalculatorScreen(Screen[None]):
         notes = [n for n in r.notes if not n.startswith(skip)]
         note_text = Content("\n").join(
             Content.styled(
-                f"! {n.split(' (')[0] if 'estimate' not in n else _estimate(n)}", "$text-warning"
+                f"! {n.split(' (')[0] if 'estimate' not in n else estimate_note(n)}",
+                "$text-warning",
             )
             for n in notes[:3]
         )
@@ -374,38 +337,8 @@ class CalculatorScreen(Screen[None]):
         table.add_column(Text(""), key="metric", width=12)
         table.add_column(Text(short_name(a.device), style="bold"), key="a", width=col)
         table.add_column(Text(short_name(b.device), style="bold"), key="b", width=col)
-
-        def fits(r: SizingReport) -> Text:
-            if r.fits:
-                return Text(f"✓ on {r.gpus}", style="bold green")
-            return Text(f"✗ on {r.gpus}", style="bold red")
-
-        rows: list[tuple[str, Text | str, Text | str]] = [
-            ("memory", f"{fmt_num(a.device.mem_gb)} GB", f"{fmt_num(b.device.mem_gb)} GB"),
-            ("usable", _gb(a.figures["usable_bytes"]), _gb(b.figures["usable_bytes"])),
-            (
-                "needs/device",
-                _gb(a.figures["need_per_gpu_bytes"]),
-                _gb(b.figures["need_per_gpu_bytes"]),
-            ),
-            ("fits", fits(a), fits(b)),
-            ("min GPUs", _min_gpus(a), _min_gpus(b)),
-            (
-                "tok/s bound",
-                _num(a.figures["tokens_per_s_bound"]),
-                _num(b.figures["tokens_per_s_bound"]),
-            ),
-            ("tok/s real", _tps_range(a), _tps_range(b)),
-            ("first token", _ttft(a).split(" (")[0], _ttft(b).split(" (")[0]),
-            ("$ / 1K tok", _short_cost(a), _short_cost(b)),
-            ("J / tok", _short_energy(a), _short_energy(b)),
-        ]
-        for name, x, y in rows:
-            table.add_row(
-                Text(name, style="dim"),
-                x if isinstance(x, Text) else Text(x),
-                y if isinstance(y, Text) else Text(y),
-            )
+        for row in compare_rows(a, b):
+            table.add_row(*row)
 
     def _show_steps(self, r: SizingReport) -> None:
         lines = []
@@ -427,7 +360,7 @@ class CalculatorScreen(Screen[None]):
         if self.report is None:
             self.notify("Fix the form first.", severity="warning")
             return
-        kind = "weights" if self._quiz_count % 2 == 0 else "fits"
+        kind: QuizKind = "weights" if self._quiz_count % 2 == 0 else "fits"
         self._quiz_count += 1
         self.app.push_screen(ScenarioQuizScreen(scenario_prompt(self.report, kind)))
 
@@ -441,126 +374,3 @@ class CalculatorScreen(Screen[None]):
 
     def action_focus_steps(self) -> None:
         self.query_one("#steps", VerticalScroll).focus()
-
-
-def _short_cost(r: SizingReport) -> str:
-    if r.device.price_usd_per_gpu_hour is None:
-        return "no public price"
-    return f"${_num(r.figures['cost_per_1k_usd_bound'])}"
-
-
-def _short_energy(r: SizingReport) -> str:
-    if r.device.tdp_w is None:
-        return "n/a"
-    return _num(r.figures["energy_j_per_token_bound"])
-
-
-QuizKind = Literal["weights", "fits"]
-
-
-def scenario_prompt(r: SizingReport, kind: QuizKind) -> Prompt:
-    """The scenario on screen as a calc-card prompt, graded by :func:`grade_calc` like any calc card."""
-    f = r.figures
-    setup = (
-        f"{r.model.name} (P = {r.params_total:,}) · {r.fmt.name} ({r.fmt.bpw:g} bpw)"
-        f" · context {r.context} · batch {r.batch}"
-    )
-    if kind == "weights":
-        return Prompt(
-            kind="calc",
-            question=f"{setup}\n权重需要多少 GB? How many GB do the weights take? (GB = 1e9 bytes)",
-            answer_mode="numeric",
-            expected=fmt_bytes(f["weights_bytes"]),
-            seed=0,
-            context="calculator",
-            worked=r.steps[:2],
-            data={
-                "value": f["weights_bytes"],
-                "tolerance": 0.05,
-                "unit_kind": "bytes",
-                "unit": "GB",
-            },
-        )
-    usable = r.device.profile.usable_fraction
-    return Prompt(
-        kind="calc",
-        question=(
-            f"{setup}\n能在 {r.gpus} × {r.device.name} 上运行吗? Does it fit?"
-            f" (usable = {usable:g} × {fmt_num(r.device.mem_gb)} GB) 回答 是/否 (yes/no)"
-        ),
-        answer_mode="yesno",
-        expected="是 (fits)" if r.fits else "否 (does not fit)",
-        seed=0,
-        context="calculator",
-        worked=r.steps[:5],
-        data={"value": r.fits, "tolerance": 0.0},
-    )
-
-
-class ScenarioQuizScreen(ModalScreen[bool | None]):
-    """One question about the calculator's scenario; dismisses with whether it was right."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="calc.quiz.close")
-    ]
-
-    DEFAULT_CSS = """
-    ScenarioQuizScreen { align: center middle; }
-    #quiz-box {
-        width: 90%; max-width: 100; height: auto; max-height: 90%;
-        border: thick $accent; background: $surface; padding: 1 2;
-    }
-    #quiz-box .title { text-style: bold; color: $accent; }
-    #quiz-answer { margin: 1 0; }
-    #quiz-result { height: auto; }
-    #quiz-worked { height: auto; max-height: 14; }
-    """
-
-    def __init__(self, prompt: Prompt) -> None:
-        super().__init__()
-        self.prompt = prompt
-        self.started = time.monotonic()
-        self.result: bool | None = None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="quiz-box"):
-            yield Label("Quiz: this scenario", classes="title")
-            yield Static(Content(self.prompt.question), id="quiz-question")
-            placeholder = (
-                "e.g. 4.2 GB" if self.prompt.answer_mode == "numeric" else "是 / 否 (yes / no)"
-            )
-            yield Input(placeholder=placeholder, id="quiz-answer")
-            yield Static(id="quiz-result")
-            with VerticalScroll(id="quiz-worked"):
-                yield Static(id="quiz-steps")
-
-    def on_mount(self) -> None:
-        self.query_one("#quiz-worked").display = False
-
-    @on(Input.Submitted, "#quiz-answer")
-    def grade_answer(self, event: Input.Submitted) -> None:
-        if self.result is not None:
-            self.dismiss(self.result)
-            return
-        elapsed = int((time.monotonic() - self.started) * 1000)
-        graded = grade_calc(self.prompt, event.value, elapsed)
-        self.result = graded.correct
-        if graded.correct:
-            verdict = Content.styled(" ✓ correct ", "bold $text-success on $success-muted")
-        else:
-            verdict = Content.styled(" ✗ not quite ", "bold $text-error on $error-muted")
-        detail = f"  expected {graded.expected}"
-        if graded.feedback:
-            detail += f" · {graded.feedback}"
-        self.query_one("#quiz-result", Static).update(
-            Content.assemble(verdict, detail, ("\n(enter or esc to close)", "$text-muted"))
-        )
-        steps = Content("\n").join(
-            Content.assemble((f"{n}. ", "$text-muted"), step)
-            for n, step in enumerate(self.prompt.worked, 1)
-        )
-        self.query_one("#quiz-steps", Static).update(steps)
-        self.query_one("#quiz-worked").display = True
-
-    def action_close(self) -> None:
-        self.dismiss(self.result)

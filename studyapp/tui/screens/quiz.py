@@ -3,7 +3,10 @@
 Setup (tags, folders, kinds, count, timer) → questions one by one, answered the same
 way as in the review screen (note cards: ``space`` then 0-5; choice: a-d / 1-4; typed
 and calc cards: an Input) → score and the list of misses.  Every answer is recorded
-with ``cram=True``: the schedule and the note files are never touched.
+with ``cram=True``: the schedule and the note files are never touched.  The setup
+form and the results page are widgets of their own (:mod:`.quiz_setup`,
+:mod:`.quiz_results`); this module runs the questions.  All three are styled by
+``quiz.tcss``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,18 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import (
-    Button,
-    Checkbox,
-    ContentSwitcher,
-    Footer,
-    Header,
-    Input,
-    Label,
-    SelectionList,
-    Static,
-)
-from textual.widgets.selection_list import Selection
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Static
 
 from studyapp.core.model import GradeResult, Prompt
 from studyapp.core.quiz import grade_response, is_self_graded, make_prompt
@@ -41,26 +32,18 @@ from studyapp.services import queries
 from studyapp.services.cram import CramScore, cram_selection
 from studyapp.services.review import CardView, new_session_id
 from studyapp.tui.context import AppContext
+from studyapp.tui.screens.quiz_results import QuizResults
+from studyapp.tui.screens.quiz_setup import QuizConfig, QuizSetup
 from studyapp.tui.widgets.card_view import CardPanel, card_for
 
+# QuizConfig is re-exported: callers knew it from here.
 __all__ = ["QuizConfig", "QuizScreen"]
 
 Phase = Literal["setup", "loading", "asking", "grading", "revealed", "done"]
-KINDS = ("note", "table", "calc")
 LETTERS = "abcd"
 #: App-level screen keys (StudyApp) that must not end a running quiz by accident.
 NAV_KEYS = {"r": "review", "n": "notes", "t": "stats", "i": "import_notes"}
 PLAYING: tuple[str, ...] = ("loading", "asking", "grading", "revealed")
-
-
-@dataclass(frozen=True)
-class QuizConfig:
-    tags: list[str]
-    folders: list[str]
-    kinds: list[str]
-    count: int
-    seconds: int | None  # None: untimed
-    seed: int | None = None
 
 
 @dataclass
@@ -111,50 +94,17 @@ class QuizScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with ContentSwitcher(initial="setup", id="quiz-switch"):
-            with VerticalScroll(id="setup"):
-                yield Label(
-                    "What to drill · 选择范围 (nothing selected = everything)",
-                    classes="section-title",
-                )
-                with Horizontal(id="filters"):
-                    with Vertical(classes="filter"):
-                        yield Label("Tags", classes="filter-title")
-                        yield SelectionList[str](id="tags")
-                    with Vertical(classes="filter"):
-                        yield Label("Folders", classes="filter-title")
-                        yield SelectionList[str](id="folders")
-                with Horizontal(id="options"):
-                    with Horizontal(classes="option-group"):
-                        yield Label("Kinds", classes="option-label")
-                        for kind in KINDS:
-                            yield Checkbox(kind, True, id=f"kind-{kind}", compact=True)
-                    with Horizontal(classes="option-group"):
-                        yield Label("Cards", classes="option-label")
-                        yield Input("20", type="integer", id="count", compact=True)
-                    with Horizontal(classes="option-group"):
-                        yield Checkbox("timed", False, id="timed", compact=True)
-                        yield Input("30", type="integer", id="seconds", compact=True)
-                        yield Label("s / card", classes="option-label")
-                with Horizontal(id="start-row"):
-                    yield Button("Start quiz (ctrl+s)", id="start", variant="primary")
-                    yield Static(id="setup-message")
+            yield QuizSetup(id="setup")
             with Vertical(id="play"):
                 with Horizontal(id="play-head"):
                     yield Static(id="progress")
                     yield Static(id="timer")
                 yield VerticalScroll(id="card-area")
                 yield Static(id="play-hint")
-            with VerticalScroll(id="results"):
-                yield Static(id="score")
-                yield Label("Misses · 答错的题", classes="section-title", id="misses-title")
-                yield Static(id="misses")
-                yield Static(
-                    Content.styled("enter: new quiz · esc: back", "$text-muted"), id="results-hint"
-                )
+            yield QuizResults(id="results")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#seconds", Input).disabled = True
         self.load_filters()
 
     @work(thread=True, exclusive=True, group="quiz-filters")
@@ -165,43 +115,16 @@ class QuizScreen(Screen[None]):
         self.app.call_from_thread(self._filters_loaded, tags, folders)
 
     def _filters_loaded(self, tags: list[str], folders: list[str]) -> None:
-        self.query_one("#tags", SelectionList).add_options([Selection(Text(t), t) for t in tags])
-        self.query_one("#folders", SelectionList).add_options(
-            [Selection(Text(f), f) for f in folders]
-        )
+        self._setup.set_filters(tags, folders)
 
-    @on(Checkbox.Changed, "#timed")
-    def toggle_timer_input(self, event: Checkbox.Changed) -> None:
-        self.query_one("#seconds", Input).disabled = not event.value
+    @property
+    def _setup(self) -> QuizSetup:
+        return self.query_one("#setup", QuizSetup)
 
     # -- setup -> play --------------------------------------------------------------
     def read_config(self) -> QuizConfig | str:
         """The form as a config, or the reason it is not valid."""
-        kinds = [k for k in KINDS if self.query_one(f"#kind-{k}", Checkbox).value]
-        if not kinds:
-            return "Choose at least one kind."
-        try:
-            count = int(self.query_one("#count", Input).value)
-        except ValueError:
-            return "Cards: a whole number."
-        if not 1 <= count <= 500:
-            return "Cards: between 1 and 500."
-        seconds = None
-        if self.query_one("#timed", Checkbox).value:
-            try:
-                seconds = int(self.query_one("#seconds", Input).value)
-            except ValueError:
-                return "Seconds per card: a whole number."
-            if not 3 <= seconds <= 3600:
-                return "Seconds per card: between 3 and 3600."
-        return QuizConfig(
-            tags=list(self.query_one("#tags", SelectionList).selected),
-            folders=list(self.query_one("#folders", SelectionList).selected),
-            kinds=kinds,
-            count=count,
-            seconds=seconds,
-            seed=self.seed,
-        )
+        return self._setup.read_config(seed=self.seed)
 
     @on(Button.Pressed, "#start")
     @on(Input.Submitted, "#count, #seconds")
@@ -210,13 +133,11 @@ class QuizScreen(Screen[None]):
             return
         config = self.read_config()
         if isinstance(config, str):
-            self.query_one("#setup-message", Static).update(Content.styled(config, "$text-error"))
+            self._setup.show_message(Content.styled(config, "$text-error"))
             return
         self.config = config
         self.phase = "loading"
-        self.query_one("#setup-message", Static).update(
-            Content.styled("Drawing cards…", "$text-muted")
-        )
+        self._setup.show_message(Content.styled("Drawing cards…", "$text-muted"))
         self.draw_cards(config)
 
     @work(thread=True, exclusive=True, group="quiz-load")
@@ -236,11 +157,11 @@ class QuizScreen(Screen[None]):
     def _cards_drawn(self, ids: list[int], typed: bool) -> None:
         if not ids:
             self.phase = "setup"
-            self.query_one("#setup-message", Static).update(
+            self._setup.show_message(
                 Content.styled("No cards match. 没有符合条件的卡片。", "$text-warning")
             )
             return
-        self.query_one("#setup-message", Static).update("")
+        self._setup.show_message("")
         self.ids, self.index, self._typed = ids, 0, typed
         self.score = CramScore()
         self.session_id = new_session_id()
@@ -447,35 +368,7 @@ class QuizScreen(Screen[None]):
     def show_results(self) -> None:
         self._stop_timer()
         self.phase = "done"
-        s = self.score
-        tone = (
-            "$text-success"
-            if s.percent >= 80
-            else "$text-warning"
-            if s.percent >= 50
-            else "$text-error"
-        )
-        self.query_one("#score", Static).update(
-            Content.assemble(
-                ("Score · 得分\n", "bold $text-primary"),
-                (f"{s.correct} / {s.answered}", f"bold {tone}"),
-                (f"   {s.percent:.0f}%", f"bold {tone}"),
-                ("\nThe schedule was not changed. 复习计划未改变。", "$text-muted"),
-            )
-        )
-        if s.misses:
-            lines = [
-                Content.assemble(
-                    ("✗ ", "bold $text-error"),
-                    question,
-                    ("\n   → ", "$text-muted"),
-                    (_one_line(expected), "$text-success"),
-                )
-                for _card_id, question, expected in s.misses
-            ]
-            self.query_one("#misses", Static).update(Content("\n").join(lines))
-        else:
-            self.query_one("#misses", Static).update(Content.styled("None. 全对!", "$text-success"))
+        self.query_one("#results", QuizResults).show(self.score)
         self.query_one("#quiz-switch", ContentSwitcher).current = "results"
 
     def new_quiz(self) -> None:
@@ -497,9 +390,3 @@ class QuizScreen(Screen[None]):
         if action == "advance":
             return self.phase in ("asking", "grading", "revealed", "done")
         return True
-
-
-def _one_line(text: str, width: int = 100) -> str:
-    """First non-empty line of an expected answer (note answers are whole sections)."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return line if len(line) <= width else line[: width - 1] + "…"
