@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     func = getattr(args, "func", None)
     if func is None:
-        return _open_tui(ctx, parser)
+        return open_tui(ctx, parser)
     from studyapp.cli.common import CliError
     from studyapp.db.engine import DatabaseError
 
@@ -81,12 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx.close()
 
 
-def _open_tui(ctx: CliContext, parser: argparse.ArgumentParser) -> int:
-    """No subcommand: open the TUI when it is available and stdout is a terminal."""
+def open_tui(ctx: CliContext, parser: argparse.ArgumentParser | None = None) -> int:
+    """Open the TUI (no subcommand, or ``review``/``quiz`` without ``--plain``)."""
     try:
         from studyapp.tui.app import run_app
     except ModuleNotFoundError:
-        parser.print_help()
+        (parser or build_parser()).print_help()
         return 0
     try:
         return run_app(ctx)

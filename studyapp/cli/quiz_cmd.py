@@ -23,9 +23,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not args.plain:
-        from studyapp.cli.main import _open_tui, build_parser
+        from studyapp.cli.main import open_tui
 
-        return _open_tui(ctx, build_parser())
+        return open_tui(ctx)
     return run_plain(args, ctx, Io())
 
 

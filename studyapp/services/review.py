@@ -19,14 +19,10 @@ from sqlalchemy import String, func, select, type_coerce, update
 from studyapp.core.atomic import WriteConflict, atomic_write
 from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.core.session import QueueItem, build_queue
-from studyapp.core.srs import SrsState, card_mastery, note_mastery, review
-from studyapp.core.table_cards import limit_per_note
+from studyapp.core.srs import NOTE_CARD_WEIGHT, SrsState, note_mastery, review
 from studyapp.db.models import Card, Note, NoteTag, ReviewLog, Tag
 from studyapp.services import writeback
 from studyapp.services.collection import Collection
-
-#: The note card weighs as much as this many table/calc cards in the note's mastery.
-NOTE_CARD_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -156,7 +152,7 @@ class ReviewService:
             new: list[QueueItem] = []
             if wanted:
                 per_note = settings.table_cards_per_note
-                if per_note < 0:  # as limit_per_note
+                if per_note < 0:  # the same rule as core.table_cards.limit_per_note
                     raise ValueError(f"per_note_limit must be >= 0, got {per_note}")
                 tables_of: dict[int | None, int] = {}
                 # Note cards first, then table cards, then calc cards, each in id
@@ -455,14 +451,3 @@ class ReviewService:
             )
             note.mastery_level = 0.0
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _cap_tables(items: list[QueueItem], per_note: int) -> list[QueueItem]:
-    """At most ``per_note`` new table cards per note per day."""
-    tables = [i for i in items if i.kind == "table"]
-    kept = set(id(i) for i in limit_per_note(tables, lambda i: i.note_id, per_note))
-    return [i for i in items if i.kind != "table" or id(i) in kept]
-
-
-def card_mastery_of(view: CardView) -> float:
-    return card_mastery(view.state)
