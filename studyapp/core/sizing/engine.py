@@ -12,13 +12,17 @@ Conventions (all documented in /work/shared/reference/sizing.md):
 * bytes and bytes/s throughout; GB = 1e9 bytes.
 * KV cache is GQA-correct: ``2 * L * n_kv * d * bytes * S * B``; each tensor-parallel
   rank holds ``max(n_kv / tp, 1)`` heads (KV heads are replicated when tp > n_kv).
+  Sliding-window layers cache at most the window (Mistral-7B-v0.1: every layer, 4096;
+  Gemma-2: every other layer); MLA caches one latent of ``kv_lora_rank + rope`` elements
+  per layer and token, replicated on every rank (``kv_heads = 1``).
+* Activations materialise gate *and* up of a gated MLP (``inter_active = 2*I*k``).
+* The compute peak is the format's: W8A8 runs on INT8 tensor cores, FP8 on FP8 ones
+  (Hopper/Ada), weight-only formats at the FP16 peak.
 * Decode is bounded by ``max(bytes read / BW, FLOPs / peak)`` per step.  The *bound*
   uses 100% of peak; the realistic range uses MBU 0.35-0.87 (measured single-stream
   decode reaches roughly 35-87% of peak bandwidth) and MFU 0.5-0.7.
 * An MoE decode step reads only the experts its batch touches: with uniform routing the
   expected fraction of experts hit per layer is ``1 - (1 - k/E)^B``.
-* Weight-only quantised formats still compute in 16 bit, so the compute bound always
-  uses the dense FP16 tensor peak.
 """
 
 from __future__ import annotations
@@ -68,9 +72,15 @@ class Scenario(Generic[T]):
     layers: T
     n_q: T
     n_kv: T
+    kv_heads: T  # split across ranks: n_kv, or 1 for MLA
+    kv_elems: T  # cached elements per head, layer, token: 2*d, or the MLA latent
+    window: T  # sliding window (0: none)
+    local_layers: T  # layers that use the window
     head_dim: T
     hidden: T
-    inter_active: T  # MLP width times experts per token (activation memory)
+    inter_active: (
+        T  # MLP rows materialised per token: 2*I for gated (gate and up), times experts per token
+    )
     vocab: T
     extra_kv: T  # cross-attention positions cached per decoder layer (Whisper: 1500)
     experts: T
@@ -85,7 +95,7 @@ class Scenario(Generic[T]):
     overhead_bytes: T
     chunk: T  # prompt tokens processed at once
     bw: T  # bytes/s
-    peak_flops: T  # dense FP16 FLOP/s; NaN when unknown
+    peak_flops: T  # dense FLOP/s at the format's compute precision; NaN when unknown
     price: T  # USD per GPU-hour; NaN when unknown
     watts: T  # TDP; NaN when unknown
     max_tp: T
@@ -104,10 +114,16 @@ def weight_bytes(s: Scenario[Arr]) -> Arr:
     return ((s.p_total - s.p_embed) * s.bpw + s.p_embed * s.embed_bpw) / 8.0
 
 
+def layer_positions(s: Scenario[Arr]) -> Arr:
+    """Cached positions summed over layers: global layers hold S (+ cross), window layers min(S, W)."""
+    full = (s.layers - s.local_layers) * (s.context + s.extra_kv)
+    return full + s.local_layers * np.minimum(s.context, s.window)
+
+
 def kv_bytes_per_gpu(s: Scenario[Arr]) -> Arr:
-    """``2 * L * max(n_kv/tp, 1) * d * bytes * (S + cross positions) * B`` on one rank."""
-    heads = np.maximum(s.n_kv / s.tp, 1.0)
-    return 2.0 * s.layers * heads * s.head_dim * s.kv_bytes * (s.context + s.extra_kv) * s.batch
+    """``max(n_kv/tp, 1) * 2d * bytes * B * sum over layers of cached positions`` on one rank."""
+    heads = np.maximum(s.kv_heads / s.tp, 1.0)
+    return heads * s.kv_elems * s.kv_bytes * s.batch * layer_positions(s)
 
 
 def activation_bytes(s: Scenario[Arr]) -> Arr:
@@ -131,9 +147,8 @@ def evaluate(s: Scenario[Arr]) -> dict[str, Arr]:
     w_read = w - w_experts * (1.0 - touched)
     bytes_step = w_read / s.tp + kv_gpu
     t_mem = bytes_step / s.bw
-    positions = s.context + s.extra_kv
     flops_step = (
-        2.0 * s.p_active * s.batch + 4.0 * s.layers * s.n_q * s.head_dim * positions * s.batch
+        2.0 * s.p_active * s.batch + 4.0 * s.n_q * s.head_dim * layer_positions(s) * s.batch
     )
     t_comp = flops_step / (s.peak_flops * s.tp)
     tok_bound = s.batch / np.fmax(t_mem, t_comp)

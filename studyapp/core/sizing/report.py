@@ -12,10 +12,11 @@ from typing import Any
 
 from studyapp.core.sizing.catalog import Device, Format, Model, load_catalog
 from studyapp.core.sizing.engine import MBU_HIGH, MBU_LOW, MFU_PREFILL, Scenario
+from studyapp.core.sizing.fit import FitVerdict, fit_verdict, verdict_text
 from studyapp.core.sizing.params import count_params
 from studyapp.core.sizing.scalar import evaluate_one, min_tp_one
 from studyapp.core.sizing.scenarios import one
-from studyapp.core.sizing.units import GB, fmt_bytes, fmt_num
+from studyapp.core.sizing.units import GB, GIB, fmt_bytes, fmt_num
 
 __all__ = ["SizingReport", "default_context", "size_report"]
 
@@ -46,6 +47,11 @@ class SizingReport:
     def fits(self) -> bool:
         return self.figures["fits"] == 1.0
 
+    @property
+    def verdict(self) -> FitVerdict:
+        """ "fits" / "does not fit", or "borderline" within 3% of the usable memory."""
+        return fit_verdict(self.figures["need_per_gpu_bytes"], self.figures["usable_bytes"])
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "model": self.model.id,
@@ -59,6 +65,8 @@ class SizingReport:
             "params_active": self.params_active,
             "bits_per_weight": self.fmt.bpw,
             "usable_fraction": self.device.profile.usable_fraction,
+            "device_memory": self.device.mem_label,
+            "device_memory_bytes": self.device.mem_bytes,
             "bandwidth_is_estimate": self.device.bw_is_estimate,
             "price_usd_per_gpu_hour": self.device.price_usd_per_gpu_hour,
         }
@@ -67,6 +75,7 @@ class SizingReport:
                 continue
             out[key] = None if math.isnan(value) else value
         out["fits"] = self.fits
+        out["verdict"] = self.verdict
         ridge = self.figures["ridge_flop_per_byte"]
         out["memory_bound"] = None if math.isnan(ridge) else self.figures["memory_bound"] == 1.0
         out["steps"] = list(self.steps)
@@ -153,17 +162,17 @@ def _steps(
         f"{weights} = {fmt_bytes(f['weights_bytes'])}",
         f"KV per GPU = 2 x L x max(n_kv/tp, 1) x d x bytes x S x B = 2 x {s.layers:.0f} x {fmt_num(heads, 4)}"
         f" x {s.head_dim:.0f} x {s.kv_bytes:g} x {positions} x {s.batch:.0f} = {fmt_bytes(f['kv_per_gpu_bytes'])}",
-        f"activations ~= 2 x min(B*S, {s.chunk:.0f}) x (2h + I) / tp + 4 x B x V"
+        f"activations ~= 2 x min(B*S, {s.chunk:.0f}) x (2h + {'2I' if s.inter_active else 'I'}) / tp + 4 x B x V"
         f" = {fmt_bytes(f['activation_bytes'])}",
     ]
     usable = f["usable_bytes"]
-    verdict = "fits" if f["fits"] == 1.0 else "does NOT fit"
+    need = f["need_per_gpu_bytes"]
     steps.append(
         f"need per GPU = W/tp + KV + activations + overhead = {fmt_num(f['weights_bytes'] / GB)}/{tp}"
         f" + {fmt_num(f['kv_per_gpu_bytes'] / GB)} + {fmt_num(f['activation_bytes'] / GB)}"
-        f" + {fmt_num(s.overhead_bytes / GB)} = {fmt_num(f['need_per_gpu_bytes'] / GB)} GB"
-        f" {'<=' if f['fits'] == 1.0 else '>'} usable = {s.usable_fraction:g} x {fmt_num(s.mem_bytes / GB)} GB"
-        f" = {fmt_num(usable / GB)} GB -> {verdict}"
+        f" + {fmt_num(s.overhead_bytes / GB)} = {fmt_num(need / GB)} GB ({fmt_num(need / GIB)} GiB)"
+        f" {'<=' if f['fits'] == 1.0 else '>'} usable = {s.usable_fraction:g} x {device.mem_label}"
+        f" = {fmt_num(usable / GB)} GB ({fmt_num(usable / GIB)} GiB) -> {verdict_text(need, usable)}"
     )
     if tp_min:
         steps.append(f"minimum GPUs (tp in 1,2,4,8 with n_q % tp == 0 that fits) = {tp_min}")

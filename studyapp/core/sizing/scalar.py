@@ -20,7 +20,7 @@ from studyapp.core.sizing.engine import (
     Scenario,
 )
 
-__all__ = ["evaluate_one", "min_tp_one", "need_per_gpu"]
+__all__ = ["evaluate_one", "layer_positions", "min_tp_one", "need_per_gpu"]
 
 NAN = math.nan
 
@@ -38,9 +38,15 @@ def _weights(s: Scenario[float]) -> float:
     return ((s.p_total - s.p_embed) * s.bpw + s.p_embed * s.embed_bpw) / 8.0
 
 
+def layer_positions(s: Scenario[float]) -> float:
+    """Cached positions summed over layers (window layers hold at most the window)."""
+    full = (s.layers - s.local_layers) * (s.context + s.extra_kv)
+    return full + s.local_layers * min(s.context, s.window)
+
+
 def _kv_gpu(s: Scenario[float], tp: float) -> float:
-    heads = max(s.n_kv / tp, 1.0)
-    return 2.0 * s.layers * heads * s.head_dim * s.kv_bytes * (s.context + s.extra_kv) * s.batch
+    heads = max(s.kv_heads / tp, 1.0)
+    return heads * s.kv_elems * s.kv_bytes * s.batch * layer_positions(s)
 
 
 def _activations(s: Scenario[float], tp: float) -> float:
@@ -74,9 +80,8 @@ def evaluate_one(s: Scenario[float]) -> dict[str, float]:
     w_read = w - s.p_experts * s.bpw / 8.0 * (1.0 - touched)
     bytes_step = w_read / tp + kv_gpu
     t_mem = bytes_step / s.bw
-    positions = s.context + s.extra_kv
     flops_step = (
-        2.0 * s.p_active * s.batch + 4.0 * s.layers * s.n_q * s.head_dim * positions * s.batch
+        2.0 * s.p_active * s.batch + 4.0 * s.n_q * s.head_dim * layer_positions(s) * s.batch
     )
     peak = s.peak_flops
     t_comp = NAN if math.isnan(peak) else flops_step / (peak * tp)
