@@ -106,3 +106,18 @@ def test_gated_mlp_materialises_gate_and_up() -> None:
     assert model_fields(CAT.model("llama-3-8b"))["inter_active"] == 2 * 14336
     assert model_fields(CAT.model("phi-2"))["inter_active"] == 10240  # plain fc1/fc2
     assert model_fields(CAT.model("mixtral-8x7b"))["inter_active"] == 2 * 2 * 14336
+
+
+@pytest.mark.parametrize(
+    ("model_id", "gb"),
+    [
+        # Q4_K_M file sizes as listed on Hugging Face (GB = 1e9 bytes; metadata adds < 0.01 GB)
+        ("llama-2-7b", 4.08),  # TheBloke/Llama-2-7B-GGUF llama-2-7b.Q4_K_M.gguf
+        ("mistral-7b", 4.37),  # TheBloke/Mistral-7B-v0.1-GGUF mistral-7b-v0.1.Q4_K_M.gguf
+        ("phi-2", 1.79),  # TheBloke/phi-2-GGUF phi-2.Q4_K_M.gguf (fused qkv at Q5_K, biases F32)
+        ("tinyllama-1.1b", 0.67),  # TheBloke/TinyLlama-1.1B-Chat-v1.0-GGUF ...Q4_K_M.gguf
+        ("qwen2.5-7b", 4.68),  # Qwen/Qwen2.5-7B-Instruct-GGUF qwen2.5-7b-instruct-q4_k_m.gguf
+    ],
+)
+def test_gguf_q4_k_m_file_sizes(model_id: str, gb: float) -> None:
+    assert gguf_size(CAT.model(model_id), "q4_k_m").bits / 8 / GB == pytest.approx(gb, abs=0.01)

@@ -64,17 +64,16 @@ def _more_bits(layer: int, layers: int) -> bool:
 
 
 def _tensors(model: Model) -> tuple[list[tuple[str, int, int]], int, int, int] | None:
-    """Per layer (role, weights, layer index); token embedding; output; F32 norm weights.
+    """Per layer (role, weights, layer index); token embedding; output; F32 vectors (norms, biases).
 
     None for architectures whose tensor list is not enumerated here.
     """
     a = model.arch
     if a.get("attention") == "mla" or a.get("encoder") or a.get("encoder_only"):
         return None
-    if a.get("mlp", "gated") != "gated" or a.get("bias", "none") != "none":
-        return None
     h, d, nq, nkv, L = model.hidden, model.head_dim, model.n_q, model.n_kv, model.num_layers
     inter, experts = int(a["intermediate_size"]), model.experts
+    up = 2 if a.get("mlp", "gated") == "gated" else 1  # gate + up, or a plain fc1
     rows: list[tuple[str, int, int]] = []
     for i in range(L):
         if a.get("fused_qkv"):
@@ -86,14 +85,17 @@ def _tensors(model: Model) -> tuple[list[tuple[str, int, int]], int, int, int] |
                 ("attn_v", h * nkv * d, i),
             ]
         rows.append(("attn_output", nq * d * h, i))
-        rows.append(("ffn_gate_up", 2 * h * inter * experts, i))
+        rows.append(("ffn_gate_up", up * h * inter * experts, i))
         rows.append(("ffn_down", inter * h * experts, i))
         if experts > 1:
             rows.append(("ffn_gate_inp", h * experts, i))  # router: llama.cpp keeps it F32
     embed = model.vocab * h
     output = 0 if a.get("tie_word_embeddings") else model.vocab * h
-    norms = L * int(a.get("norms_per_layer", 2)) * h + h
-    return rows, embed, output, norms
+    from studyapp.core.sizing.params import count_params
+
+    # everything else (norms, biases, learned positions) is stored as F32 vectors
+    rest = count_params(model).total - sum(n for _, n, _ in rows) - embed - output
+    return rows, embed, output, rest
 
 
 def _type_for(format_id: str, role: str, layer: int, model: Model) -> str:
@@ -121,7 +123,7 @@ def gguf_size(model: Model, format_id: str) -> GgufSize:
     if listed is None:
         from studyapp.core.sizing.params import count_params
 
-        add(base, count_params(model).total)
+        add(base, count_params(model).total)  # MLA/encoders: not enumerated, base type throughout
     else:
         rows, embed, output, norms = listed
         for role, n, layer in rows:
