@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.core.sizing.catalog import load_catalog
+from studyapp.core.sizing.mbu import mbu_range, measurements
 from studyapp.core.sizing.scalar import evaluate_one
 from studyapp.core.sizing.scenarios import one
 
@@ -28,6 +29,13 @@ def _f(model: str, fmt: str, device: str, *, context: int = 0, tp: int = 1) -> d
 def _w(model: str, fmt: str) -> float:
     """Weights in GB (GGUF types sized tensor by tensor)."""
     return _f(model, fmt, "a100-80gb")["weights_bytes"] / GB
+
+
+def _mbu(format_id: str) -> float:
+    """MBU of the cited RTX 4090 Llama-3-8B measurement in ``format_id`` (mbu.py)."""
+    return next(
+        m.mbu for m in measurements() if m.device_id == "rtx-4090" and m.format_id == format_id
+    )
 
 
 def _rows() -> list[tuple[str, str, float, float, float]]:
@@ -76,6 +84,22 @@ def _rows() -> list[tuple[str, str, float, float, float]]:
         ),
         ("压缩/gguf-量化等级.md", "| 4.65 GB | 4.33 GiB |", 4.65, _w("llama-3-8b", "q4_0"), 0.005),
         ("压缩/int8-vs-int4-量化.md", "= 9.08 GB", 9.08, _w("llama-3-8b", "int8-e16"), 0.005),
+        ("压缩/gguf-量化等级.md", "约为上限的 64%", 64, 100 * _mbu("q4_k_m"), 0.5),
+        ("压缩/gguf-量化等级.md", "54.84 tokens/s，约 88%", 88, 100 * _mbu("fp16"), 0.5),
+        (
+            "部署/边缘硬件选型与内存带宽.md",
+            "25%-88%（NVIDIA GPU）、48%-89%（Apple 芯片）",
+            25,
+            100 * mbu_range("desktop-gpu").low,
+            0.0,
+        ),
+        (
+            "部署/边缘硬件选型与内存带宽.md",
+            "Apple 芯片约 48%-89%",
+            89,
+            100 * mbu_range("apple-unified").high,
+            0.0,
+        ),
     ]
 
 

@@ -162,6 +162,7 @@ class Profile:
     prefill_chunk_tokens: int
     max_tp: int
     source: str
+    multi_gpu: Literal["tensor", "layer"] = "tensor"  # how the runtime spreads a model over GPUs
 
     @property
     def overhead_bytes(self) -> float:

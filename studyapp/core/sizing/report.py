@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studyapp.core.sizing.catalog import Device, Format, Model, load_catalog
-from studyapp.core.sizing.engine import MBU_HIGH, MBU_LOW, MFU_PREFILL, Scenario
+from studyapp.core.sizing.engine import MFU_PREFILL, Scenario
 from studyapp.core.sizing.fit import FitVerdict, fit_verdict, verdict_text
 from studyapp.core.sizing.params import count_params
 from studyapp.core.sizing.scalar import evaluate_one, min_tp_one
@@ -144,6 +144,12 @@ def _notes(model: Model, device: Device, ctx: int, tp: int, tp_min: int) -> tupl
     return tuple(notes)
 
 
+def _mbu_basis(device: Device) -> str:
+    from studyapp.core.sizing.mbu import mbu_range
+
+    return mbu_range(device.profile.id).basis
+
+
 def _steps(
     s: Scenario[float], f: dict[str, float], fmt: Format, device: Device, tp_min: int
 ) -> tuple[str, ...]:
@@ -176,18 +182,36 @@ def _steps(
     )
     if tp_min:
         steps.append(f"minimum GPUs (tp in 1,2,4,8 with n_q % tp == 0 that fits) = {tp_min}")
-    steps.append(
-        f"decode time/token >= (W_read/tp + KV)/BW = ({fmt_num(f['weights_read_bytes'] / GB)}/{tp}"
-        f" + {fmt_num(f['kv_per_gpu_bytes'] / GB)}) GB / {device.bw_gbps:g} GB/s"
-        f" = {fmt_num(f['decode_memory_s'] * 1e3)} ms"
-    )
+    if tp > 1 and s.layer_split > 0.5:
+        steps.append(
+            f"multi-GPU: {device.profile.name} splits the layers over {tp} GPUs (pipeline): each holds W/{tp},"
+            f" but a token passes them one after another, so decode reads all W per step at one GPU's"
+            f" bandwidth: no speed-up from more GPUs"
+        )
+    elif tp > 1:
+        steps.append(
+            f"multi-GPU: tensor parallelism over {tp} GPUs: each reads W/{tp} per step in parallel"
+            f" (plus 2 all-reduces per layer, ignored here)"
+        )
+    if s.layer_split > 0.5:
+        steps.append(
+            f"decode time/token >= (W_read + KV)/BW = ({fmt_num(f['weights_read_bytes'] / GB)}"
+            f" + {fmt_num(f['kv_total_bytes'] / GB)}) GB / {device.bw_gbps:g} GB/s"
+            f" = {fmt_num(f['decode_memory_s'] * 1e3)} ms"
+        )
+    else:
+        steps.append(
+            f"decode time/token >= (W_read/tp + KV)/BW = ({fmt_num(f['weights_read_bytes'] / GB)}/{tp}"
+            f" + {fmt_num(f['kv_per_gpu_bytes'] / GB)}) GB / {device.bw_gbps:g} GB/s"
+            f" = {fmt_num(f['decode_memory_s'] * 1e3)} ms"
+        )
     if not math.isnan(f["decode_compute_s"]):
         steps.append(
             f"compute/step = (2 x P_active x B + attention) / (peak x tp) = {fmt_num(f['decode_compute_s'] * 1e3)} ms"
         )
     steps.append(
         f"tokens/s bound = B / max(memory, compute) = {s.batch:.0f} / max(...) = "
-        f"{fmt_num(f['tokens_per_s_bound'])} tokens/s; realistic (MBU {MBU_LOW}-{MBU_HIGH}) "
+        f"{fmt_num(f['tokens_per_s_bound'])} tokens/s; realistic (MBU {s.mbu_low:g}-{s.mbu_high:g}, measured on {_mbu_basis(device)}) "
         f"{fmt_num(f['tokens_per_s_low'])}-{fmt_num(f['tokens_per_s_high'])} tokens/s"
     )
     if not math.isnan(f["ridge_flop_per_byte"]):

@@ -60,6 +60,9 @@ _DEVICE_KEYS = (
     "price",
     "watts",
     "max_tp",
+    "layer_split",
+    "mbu_low",
+    "mbu_high",
 )
 
 
@@ -132,8 +135,14 @@ def peak_for(device: Device, fmt: Format) -> float:
 
 
 def device_fields(device: Device) -> dict[str, float]:
+    from studyapp.core.sizing.mbu import mbu_range  # derived from measurements sized by this module
+
     profile = device.profile
+    mbu = mbu_range(profile.id)
     return {
+        "layer_split": 1.0 if profile.multi_gpu == "layer" else 0.0,
+        "mbu_low": mbu.low,
+        "mbu_high": mbu.high,
         "mem_bytes": device.mem_bytes,
         "usable_fraction": profile.usable_fraction,
         "overhead_bytes": profile.overhead_bytes,
