@@ -17,6 +17,7 @@ from studyapp.core.sizing.params import count_params
 from studyapp.core.sizing.scalar import evaluate_one, min_tp_one
 from studyapp.core.sizing.scenarios import one
 from studyapp.core.sizing.units import GB, GIB, fmt_bytes, fmt_num
+from studyapp.core.sizing.vllm import VllmMemory, vllm_memory
 
 __all__ = ["SizingReport", "default_context", "size_report"]
 
@@ -103,6 +104,9 @@ def size_report(
     figures = evaluate_one(s)
     counts = count_params(model)
     notes = _notes(model, device, ctx, tp, tp_min)
+    vllm = None
+    if device.profile.id == "cloud-vllm" and tp_min and model.kv_elems_per_head:
+        vllm = vllm_memory(model.id, fmt.id, device.id, tp=tp)
     return SizingReport(
         model=model,
         fmt=fmt,
@@ -114,7 +118,7 @@ def size_report(
         params_total=counts.total,
         params_active=counts.active,
         figures=figures,
-        steps=tuple(counts.steps[-1:]) + _steps(s, figures, fmt, device, tp_min),
+        steps=tuple(counts.steps[-1:]) + _steps(s, figures, fmt, device, tp_min, vllm),
         notes=notes,
     )
 
@@ -151,7 +155,12 @@ def _mbu_basis(device: Device) -> str:
 
 
 def _steps(
-    s: Scenario[float], f: dict[str, float], fmt: Format, device: Device, tp_min: int
+    s: Scenario[float],
+    f: dict[str, float],
+    fmt: Format,
+    device: Device,
+    tp_min: int,
+    vllm: VllmMemory | None = None,
 ) -> tuple[str, ...]:
     tp = int(s.tp)
     p_rest = s.p_total - s.p_embed
@@ -182,6 +191,13 @@ def _steps(
     )
     if tp_min:
         steps.append(f"minimum GPUs (tp in 1,2,4,8 with n_q % tp == 0 that fits) = {tp_min}")
+    if vllm is not None:
+        v = vllm
+        steps.append(
+            f"vLLM start-up: # GPU blocks = (0.9 x total - weights - non-torch - activation peak)"
+            f" / (16 x KV per token) = {fmt_num(v.kv_budget / GIB)} GiB / block = {v.blocks:,} blocks"
+            f" ({v.tokens:,} tokens of KV per GPU)"
+        )
     if tp > 1 and s.layer_split > 0.5:
         steps.append(
             f"multi-GPU: {device.profile.name} splits the layers over {tp} GPUs (pipeline): each holds W/{tp},"
