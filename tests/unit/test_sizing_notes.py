@@ -12,6 +12,7 @@ import pytest
 
 from studyapp.core.sizing.catalog import load_catalog
 from studyapp.core.sizing.mbu import mbu_range, measurements
+from studyapp.core.sizing.vllm import VllmMemory, vllm_memory
 from studyapp.core.sizing.scalar import evaluate_one
 from studyapp.core.sizing.scenarios import one
 
@@ -36,6 +37,10 @@ def _mbu(format_id: str) -> float:
     return next(
         m.mbu for m in measurements() if m.device_id == "rtx-4090" and m.format_id == format_id
     )
+
+
+def _vllm() -> VllmMemory:
+    return vllm_memory("llama-3-8b", "fp16", "a100-80gb")
 
 
 def _rows() -> list[tuple[str, str, float, float, float]]:
@@ -65,12 +70,13 @@ def _rows() -> list[tuple[str, str, float, float, float]]:
             0.05,
         ),
         ("推理优化/continuous-batching-吞吐与延迟.md", "= 77.31 GB", 77.31, usable_8b / GB, 0.005),
+        ("推理优化/continuous-batching-吞吐与延迟.md", "→ 28,375 块", 28_375, _vllm().blocks, 0.0),
         (
             "推理优化/continuous-batching-吞吐与延迟.md",
-            "≈ 452,037 个 token",
-            452_037,
-            (usable_8b - 16.06e9 - 2e9) / 131072,
-            1.0,
+            "KV 预算 55.42 GiB",
+            55.42,
+            _vllm().kv_budget / 2**30,
+            0.005,
         ),
         ("压缩/知识蒸馏.md", "= 0.64 GB", 0.64, _w("tinyllama-1.1b", "q4_0"), 0.005),
         ("部署/边缘硬件选型与内存带宽.md", "= 42.5 GB", 42.5, _w("llama-3-70b", "q4_k_m"), 0.05),
