@@ -12,9 +12,9 @@ import pytest
 
 from studyapp.core.sizing.catalog import load_catalog
 from studyapp.core.sizing.mbu import mbu_range, measurements
-from studyapp.core.sizing.vllm import VllmMemory, vllm_memory
 from studyapp.core.sizing.scalar import evaluate_one
 from studyapp.core.sizing.scenarios import one
+from studyapp.core.sizing.vllm import VllmMemory, vllm_memory
 
 NOTES = Path(__file__).resolve().parents[2] / "notes"
 CAT = load_catalog()
