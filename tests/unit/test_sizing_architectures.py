@@ -117,6 +117,8 @@ def test_gated_mlp_materialises_gate_and_up() -> None:
         ("phi-2", 1.79),  # TheBloke/phi-2-GGUF phi-2.Q4_K_M.gguf (fused qkv at Q5_K, biases F32)
         ("tinyllama-1.1b", 0.67),  # TheBloke/TinyLlama-1.1B-Chat-v1.0-GGUF ...Q4_K_M.gguf
         ("qwen2.5-7b", 4.68),  # Qwen/Qwen2.5-7B-Instruct-GGUF qwen2.5-7b-instruct-q4_k_m.gguf
+        ("llama-3.1-8b", 4.92),  # bartowski/Meta-Llama-3.1-8B-Instruct-GGUF ...Q4_K_M.gguf
+        ("gemma-2-9b", 5.76),  # bartowski/gemma-2-9b-it-GGUF: tied token_embd stored as output (Q6_K)
     ],
 )
 def test_gguf_q4_k_m_file_sizes(model_id: str, gb: float) -> None:

@@ -128,10 +128,12 @@ def gguf_size(model: Model, format_id: str) -> GgufSize:
         rows, embed, output, norms = listed
         for role, n, layer in rows:
             add(_type_for(format_id, role, layer, model), n)
-        add(base, embed)
+        # the output matrix goes to Q6_K unless the base type is already 8 bits; with tied
+        # embeddings llama.cpp uses token_embd as the output and quantises it that way
+        out_type = "Q8_0" if base == "Q8_0" else "Q6_K"
+        add(base if output else out_type, embed)
         if output:
-            # the output matrix goes to Q6_K unless the base type is already at least 8 bits
-            add("Q8_0" if base == "Q8_0" else "Q6_K", output)
+            add(out_type, output)
         add("F32", norms)
     bits = sum(BLOCK_BPW[t] * n for t, n in by_type.items())
     return GgufSize(bits=bits, params=sum(by_type.values()), by_type=by_type)
