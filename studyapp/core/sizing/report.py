@@ -49,6 +49,14 @@ class SizingReport:
         return self.figures["fits"] == 1.0
 
     @property
+    def mbu(self) -> tuple[float, float]:
+        """The realistic decode range's MBU (low, high), measured on this device's class (mbu.py)."""
+        from studyapp.core.sizing.mbu import mbu_range
+
+        r = mbu_range(self.device.profile.id)
+        return r.low, r.high
+
+    @property
     def verdict(self) -> FitVerdict:
         """ "fits" / "does not fit", or "borderline" within 3% of the usable memory."""
         return fit_verdict(self.figures["need_per_gpu_bytes"], self.figures["usable_bytes"])
