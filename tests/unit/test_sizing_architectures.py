@@ -118,8 +118,22 @@ def test_gated_mlp_materialises_gate_and_up() -> None:
         ("tinyllama-1.1b", 0.67),  # TheBloke/TinyLlama-1.1B-Chat-v1.0-GGUF ...Q4_K_M.gguf
         ("qwen2.5-7b", 4.68),  # Qwen/Qwen2.5-7B-Instruct-GGUF qwen2.5-7b-instruct-q4_k_m.gguf
         ("llama-3.1-8b", 4.92),  # bartowski/Meta-Llama-3.1-8B-Instruct-GGUF ...Q4_K_M.gguf
-        ("gemma-2-9b", 5.76),  # bartowski/gemma-2-9b-it-GGUF: tied token_embd stored as output (Q6_K)
+        (
+            "gemma-2-9b",
+            5.76,
+        ),  # bartowski/gemma-2-9b-it-GGUF: tied token_embd stored as output (Q6_K)
     ],
 )
 def test_gguf_q4_k_m_file_sizes(model_id: str, gb: float) -> None:
     assert gguf_size(CAT.model(model_id), "q4_k_m").bits / 8 / GB == pytest.approx(gb, abs=0.01)
+
+
+def test_sliding_window_also_caps_prefill_attention() -> None:
+    card = CAT.device("rtx-4090")
+    mistral = one(CAT.model("mistral-7b"), CAT.format("fp16"), card, context=32768)
+    llama = one(CAT.model("llama-3.1-8b"), CAT.format("fp16"), card, context=32768)
+    # same attention shape (32 layers, 32 x 128 query heads): 32K x 4096 vs 32K x 32K per layer
+    f_m, f_l = evaluate_one(mistral), evaluate_one(llama)
+    attn_m = f_m["ttft_s"] * 0.5 * card.peak_flops - 2 * mistral.p_active * 32768
+    attn_l = f_l["ttft_s"] * 0.5 * card.peak_flops - 2 * llama.p_active * 32768
+    assert attn_m / attn_l == pytest.approx(4096 / 32768, rel=1e-6)

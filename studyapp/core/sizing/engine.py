@@ -165,7 +165,8 @@ def evaluate(s: Scenario[Arr]) -> dict[str, Arr]:
     intensity = flops_step / (bytes_step * par)
     ridge = s.peak_flops / s.bw
     prefill = 2.0 * s.p_active * s.context * s.batch
-    prefill = prefill + 2.0 * s.layers * s.n_q * s.head_dim * s.context**2 * s.batch
+    # attention over the cached positions of each layer (a sliding window caps local layers)
+    prefill = prefill + 2.0 * s.n_q * s.head_dim * s.context * layer_positions(s) * s.batch
     ttft = np.maximum(prefill / (MFU_PREFILL * s.peak_flops * par), w / (s.bw * par))
     hourly = s.price * s.tp
     power = s.watts * s.tp

@@ -94,7 +94,8 @@ def evaluate_one(s: Scenario[float]) -> dict[str, float]:
     intensity = flops_step / (bytes_step * par)
     ridge = peak / s.bw
     prefill = 2.0 * s.p_active * s.context * s.batch
-    prefill = prefill + 2.0 * s.layers * s.n_q * s.head_dim * s.context**2 * s.batch
+    # attention over the cached positions of each layer (a sliding window caps local layers)
+    prefill = prefill + 2.0 * s.n_q * s.head_dim * s.context * layer_positions(s) * s.batch
     ttft = NAN if math.isnan(peak) else max(prefill / (MFU_PREFILL * peak * par), w / (s.bw * par))
     hourly = s.price * tp
     power = s.watts * tp
