@@ -1,7 +1,8 @@
 """``studyapp lint``: frontmatter problems and numeric claims the sizing engine disagrees with.
 
 Exit status 1 when any note cannot be parsed or any claim is inconsistent, so it can
-run in CI or a pre-commit hook over the notes folder.
+run in CI or a pre-commit hook over the notes folder.  Claims the engine could not
+resolve ("not checked") and consistent ones are silent unless ``--all`` is given.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("dir", nargs="?", help="notes folder (default: the collection's)")
     parser.add_argument("--json", action="store_true", help="one JSON object per finding")
     parser.add_argument(
-        "--all", action="store_true", help="also list consistent claims (text output)"
+        "--all",
+        action="store_true",
+        help="also list consistent and not-checked claims (text output)",
     )
     parser.set_defaults(func=run)
 
@@ -42,7 +45,9 @@ def lint_dir(root: Path) -> list[dict[str, Any]]:
         for warning in parsed.warnings:
             out.append(_row(rel, 1, "", "frontmatter", "warning", warning))
         for f in lint_text(parsed.body, parsed.body_line_offset):
-            out.append(_row(rel, f.line, f.claim, f.engine, f.verdict, f.detail))
+            row = _row(rel, f.line, f.claim, f.engine, f.verdict, f.detail)
+            row.update(kind=f.kind, steps=list(f.steps), source=f.source)
+            out.append(row)
     return out
 
 
@@ -70,15 +75,21 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 1 if failed else 0
-    shown = [r for r in rows if args.all or r["verdict"] != "consistent"]
+    quiet = {"consistent", "not checked"}
+    shown = [r for r in rows if args.all or r["verdict"] not in quiet]
     for r in shown:
         claim = f" {r['claim']!r}" if r["claim"] else ""
         print(f"{r['path']}:{r['line']}: {r['verdict']}{claim}: {r['detail']}")
-        if r["engine"] != "frontmatter":
+        if r["engine"] and r["engine"] != "frontmatter":
             print(f"    engine: {r['engine']}")
+        if r["verdict"] == "inconsistent":
+            for step in r.get("steps", ()):
+                print(f"    step: {step}")
+            if r.get("source"):
+                print(f"    source: {r['source']}")
     counts = {
         v: sum(r["verdict"] == v for r in rows)
-        for v in ("consistent", "inconsistent", "cannot check")
+        for v in ("consistent", "inconsistent", "not checked")
     }
     print(f"{len(rows)} findings: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     return 1 if failed else 0

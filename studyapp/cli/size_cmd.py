@@ -71,6 +71,7 @@ def _print_text(report: Any) -> None:
 
     f = report.figures
     print(f"{report.model.name} | {report.fmt.name} | {report.gpus} x {report.device.name}")
+    print(f"device memory {report.device.mem_label} ({report.device.mem_source})")
     print(
         f"context {report.context} tokens, batch {report.batch}; params {report.params_total:,}"
         + (
@@ -83,7 +84,7 @@ def _print_text(report: Any) -> None:
     print(f"  KV cache / GPU   {fmt_bytes(f['kv_per_gpu_bytes'])}")
     print(
         f"  need / GPU       {fmt_bytes(f['need_per_gpu_bytes'])} of {fmt_bytes(f['usable_bytes'])} usable"
-        f" -> {'fits' if report.fits else 'DOES NOT FIT'}"
+        f" -> {report.verdict.upper() if report.verdict != 'fits' else 'fits'}"
     )
     print(
         f"  min GPUs         {report.gpus_min or 'none up to ' + str(report.device.profile.max_tp)}"

@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from studyapp.core.sizing.units import GB, GIB
+from studyapp.core.sizing.units import GB, GIB, MIB
 
 __all__ = [
     "Catalog",
@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 Kind = Literal["model", "format", "device"]
+MemUnit = Literal["GiB", "MiB", "GB"]
+_MEM_UNITS: dict[str, float] = {"GiB": GIB, "MiB": MIB, "GB": GB}
 
 
 class UnknownIdError(LookupError):
@@ -97,6 +99,29 @@ class Model:
         return int(self.arch.get("experts_per_token", 1))
 
     @property
+    def kv_heads(self) -> int:
+        """KV "heads" split across tensor-parallel ranks: n_kv, or 1 for MLA (the latent is replicated)."""
+        return 1 if self.arch.get("attention") == "mla" else self.n_kv
+
+    @property
+    def kv_elems_per_head(self) -> int:
+        """Cached elements per head, layer and token: K and V = 2*d; MLA latent = kv_lora_rank + rope dims."""
+        if self.arch.get("encoder_only"):
+            return 0  # an encoder keeps no KV cache
+        if self.arch.get("attention") == "mla":
+            return int(self.arch["kv_lora_rank"]) + int(self.arch["qk_rope_head_dim"])
+        return 2 * self.head_dim
+
+    @property
+    def window(self) -> int:
+        """Sliding-window length (0: none); ``local_layers`` of the layers cache at most this many tokens."""
+        return int(self.arch.get("sliding_window", 0))
+
+    @property
+    def local_layers(self) -> int:
+        return int(self.arch.get("sliding_window_layers", 0)) if self.window else 0
+
+    @property
     def extra_kv_tokens(self) -> int:
         """Cross-attention positions cached per decoder layer (encoder-decoder models); 0 otherwise."""
         encoder = self.arch.get("encoder")
@@ -118,6 +143,8 @@ class Format:
     group_size: int | None = None
     scale_bits: int | None = None
     zero_bits: int | None = None
+    compute: Literal["fp16", "int8", "fp8"] = "fp16"  # tensor-core precision of the matmuls
+    per_tensor: bool = False  # GGUF: size from gguf.py, tensor by tensor
 
     @property
     def embed_bpw(self) -> float:
@@ -135,6 +162,7 @@ class Profile:
     prefill_chunk_tokens: int
     max_tp: int
     source: str
+    multi_gpu: Literal["tensor", "layer"] = "tensor"  # how the runtime spreads a model over GPUs
 
     @property
     def overhead_bytes(self) -> float:
@@ -149,7 +177,9 @@ class Device:
     name: str
     aliases: tuple[str, ...]
     profile: Profile
-    mem_gb: float
+    mem_value: float  # exactly as the vendor or driver states it, in mem_unit
+    mem_unit: MemUnit
+    mem_source: str
     bw_gbps: float
     bw_is_estimate: bool
     fp16_dense_tflops: float | None
@@ -162,7 +192,33 @@ class Device:
 
     @property
     def mem_bytes(self) -> float:
-        return self.mem_gb * GB
+        """Capacity in bytes: a GPU's "80 GB" is 80 GiB (nvidia-smi: 81920 MiB), so the unit matters."""
+        return self.mem_value * _MEM_UNITS[self.mem_unit]
+
+    @property
+    def mem_gb(self) -> float:
+        """Capacity in decimal GB (1e9 bytes): 85.9 for an A100-80GB."""
+        return self.mem_bytes / GB
+
+    @property
+    def mem_gib(self) -> float:
+        """Capacity in GiB (2^30 bytes): 80 for an A100-80GB."""
+        return self.mem_bytes / GIB
+
+    @property
+    def mem_label(self) -> str:
+        """The capacity with both units, as every output prints it: '80 GiB (85.9 GB)'."""
+        if self.mem_unit == "MiB":
+            return f"{self.mem_value:g} MiB = {self.mem_gib:.4g} GiB ({self.mem_gb:.4g} GB)"
+        if self.mem_unit == "GiB":
+            return f"{self.mem_value:g} GiB ({self.mem_gb:.4g} GB)"
+        return f"{self.mem_value:g} GB ({self.mem_gib:.4g} GiB)"
+
+    @property
+    def fp8_peak_flops(self) -> float | None:
+        """Dense FP8 tensor peak (Hopper/Ada): what w8a8/fp8 compute at; None where no FP8 cores exist."""
+        value = self.extra.get("fp8_dense_tflops")
+        return None if value is None else float(value) * 1e12
 
     @property
     def bw_bytes_per_s(self) -> float:
@@ -264,6 +320,8 @@ def load_catalog() -> Catalog:
             group_size=f.get("group_size"),
             scale_bits=f.get("scale_bits"),
             zero_bits=f.get("zero_bits"),
+            compute=f.get("compute", "fp16"),
+            per_tensor=bool(f.get("per_tensor", False)),
         )
     devices: dict[str, Device] = {}
     known = set(Device.__dataclass_fields__) - {"profile", "aliases", "extra"}

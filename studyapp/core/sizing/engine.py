@@ -12,13 +12,23 @@ Conventions (all documented in /work/shared/reference/sizing.md):
 * bytes and bytes/s throughout; GB = 1e9 bytes.
 * KV cache is GQA-correct: ``2 * L * n_kv * d * bytes * S * B``; each tensor-parallel
   rank holds ``max(n_kv / tp, 1)`` heads (KV heads are replicated when tp > n_kv).
+  Sliding-window layers cache at most the window (Mistral-7B-v0.1: every layer, 4096;
+  Gemma-2: every other layer); MLA caches one latent of ``kv_lora_rank + rope`` elements
+  per layer and token, replicated on every rank (``kv_heads = 1``).
+* Activations materialise gate *and* up of a gated MLP (``inter_active = 2*I*k``).
+* The compute peak is the format's: W8A8 runs on INT8 tensor cores, FP8 on FP8 ones
+  (Hopper/Ada), weight-only formats at the FP16 peak.
 * Decode is bounded by ``max(bytes read / BW, FLOPs / peak)`` per step.  The *bound*
-  uses 100% of peak; the realistic range uses MBU 0.35-0.87 (measured single-stream
-  decode reaches roughly 35-87% of peak bandwidth) and MFU 0.5-0.7.
+  uses 100% of peak; the realistic range uses the MBU range measured on the device's
+  class (``mbu_low``/``mbu_high``, derived in :mod:`studyapp.core.sizing.mbu` from cited
+  llama.cpp measurements) and MFU 0.5-0.7.
+* Several GPUs: vLLM / TensorRT-LLM use tensor parallelism (each rank reads W/tp per
+  step, in parallel); llama.cpp splits the layers (``layer_split = 1``): each GPU holds
+  W/n and its layers' KV, but a token passes the GPUs one after another, so batch-1
+  decode reads all W per step at one GPU's bandwidth and gets no faster (measured:
+  2 x RTX 4090 124.65 vs 1 x 130.58 tokens/s, data/measurements.json).
 * An MoE decode step reads only the experts its batch touches: with uniform routing the
   expected fraction of experts hit per layer is ``1 - (1 - k/E)^B``.
-* Weight-only quantised formats still compute in 16 bit, so the compute bound always
-  uses the dense FP16 tensor peak.
 """
 
 from __future__ import annotations
@@ -30,8 +40,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
-    "MBU_HIGH",
-    "MBU_LOW",
     "MFU_HIGH",
     "MFU_LOW",
     "MFU_PREFILL",
@@ -45,9 +53,6 @@ __all__ = [
 Arr = NDArray[np.float64]
 T = TypeVar("T")
 
-#: Memory-bandwidth utilisation of real single-stream decode (low end: naive runtimes, high end: tuned kernels).
-MBU_LOW = 0.35
-MBU_HIGH = 0.87
 #: Model FLOPs utilisation for compute-bound phases; TTFT is quoted at the conservative end.
 MFU_LOW = 0.5
 MFU_HIGH = 0.7
@@ -68,9 +73,15 @@ class Scenario(Generic[T]):
     layers: T
     n_q: T
     n_kv: T
+    kv_heads: T  # split across ranks: n_kv, or 1 for MLA
+    kv_elems: T  # cached elements per head, layer, token: 2*d, or the MLA latent
+    window: T  # sliding window (0: none)
+    local_layers: T  # layers that use the window
     head_dim: T
     hidden: T
-    inter_active: T  # MLP width times experts per token (activation memory)
+    inter_active: (
+        T  # MLP rows materialised per token: 2*I for gated (gate and up), times experts per token
+    )
     vocab: T
     extra_kv: T  # cross-attention positions cached per decoder layer (Whisper: 1500)
     experts: T
@@ -85,10 +96,13 @@ class Scenario(Generic[T]):
     overhead_bytes: T
     chunk: T  # prompt tokens processed at once
     bw: T  # bytes/s
-    peak_flops: T  # dense FP16 FLOP/s; NaN when unknown
+    peak_flops: T  # dense FLOP/s at the format's compute precision; NaN when unknown
     price: T  # USD per GPU-hour; NaN when unknown
     watts: T  # TDP; NaN when unknown
     max_tp: T
+    layer_split: T  # 1: the runtime splits layers across GPUs (llama.cpp), 0: tensor parallelism
+    mbu_low: T  # realistic decode range: lowest / highest MBU measured on this device class
+    mbu_high: T
     # workload
     context: T
     batch: T
@@ -104,16 +118,24 @@ def weight_bytes(s: Scenario[Arr]) -> Arr:
     return ((s.p_total - s.p_embed) * s.bpw + s.p_embed * s.embed_bpw) / 8.0
 
 
+def layer_positions(s: Scenario[Arr]) -> Arr:
+    """Cached positions summed over layers: global layers hold S (+ cross), window layers min(S, W)."""
+    full = (s.layers - s.local_layers) * (s.context + s.extra_kv)
+    return full + s.local_layers * np.minimum(s.context, s.window)
+
+
 def kv_bytes_per_gpu(s: Scenario[Arr]) -> Arr:
-    """``2 * L * max(n_kv/tp, 1) * d * bytes * (S + cross positions) * B`` on one rank."""
-    heads = np.maximum(s.n_kv / s.tp, 1.0)
-    return 2.0 * s.layers * heads * s.head_dim * s.kv_bytes * (s.context + s.extra_kv) * s.batch
+    """``max(n_kv/tp, 1) * 2d * bytes * B * sum over layers of cached positions`` on one rank."""
+    split = s.layer_split > 0.5
+    heads = np.where(split, s.kv_heads / s.tp, np.maximum(s.kv_heads / s.tp, 1.0))
+    return heads * s.kv_elems * s.kv_bytes * s.batch * layer_positions(s)
 
 
 def activation_bytes(s: Scenario[Arr]) -> Arr:
     """Transient prefill working set per rank: 16-bit hidden + MLP rows for one chunk, FP32 logits per sequence."""
     tokens = np.minimum(s.batch * s.context, s.chunk)
-    return 2.0 * tokens * (2.0 * s.hidden + s.inter_active) / s.tp + 4.0 * s.batch * s.vocab
+    ranks = np.where(s.layer_split > 0.5, 1.0, s.tp)  # a layer split keeps whole rows per GPU
+    return 2.0 * tokens * (2.0 * s.hidden + s.inter_active) / ranks + 4.0 * s.batch * s.vocab
 
 
 def evaluate(s: Scenario[Arr]) -> dict[str, Arr]:
@@ -129,21 +151,23 @@ def evaluate(s: Scenario[Arr]) -> dict[str, Arr]:
     touched = np.where(moe, 1.0 - (1.0 - s.top_k / s.experts) ** s.batch, 1.0)
     w_experts = s.p_experts * s.bpw / 8.0
     w_read = w - w_experts * (1.0 - touched)
-    bytes_step = w_read / s.tp + kv_gpu
+    split = s.layer_split > 0.5
+    par = np.where(split, 1.0, s.tp)  # GPUs working on a step at the same time
+    bytes_step = np.where(split, w_read + kv_gpu * s.tp, w_read / s.tp + kv_gpu)
     t_mem = bytes_step / s.bw
-    positions = s.context + s.extra_kv
     flops_step = (
-        2.0 * s.p_active * s.batch + 4.0 * s.layers * s.n_q * s.head_dim * positions * s.batch
+        2.0 * s.p_active * s.batch + 4.0 * s.n_q * s.head_dim * layer_positions(s) * s.batch
     )
-    t_comp = flops_step / (s.peak_flops * s.tp)
+    t_comp = flops_step / (s.peak_flops * par)
     tok_bound = s.batch / np.fmax(t_mem, t_comp)
-    tok_high = s.batch / np.fmax(t_mem / MBU_HIGH, t_comp / MFU_HIGH)
-    tok_low = s.batch / np.fmax(t_mem / MBU_LOW, t_comp / MFU_LOW)
-    intensity = flops_step / (bytes_step * s.tp)
+    tok_high = s.batch / np.fmax(t_mem / s.mbu_high, t_comp / MFU_HIGH)
+    tok_low = s.batch / np.fmax(t_mem / s.mbu_low, t_comp / MFU_LOW)
+    intensity = flops_step / (bytes_step * par)
     ridge = s.peak_flops / s.bw
     prefill = 2.0 * s.p_active * s.context * s.batch
-    prefill = prefill + 2.0 * s.layers * s.n_q * s.head_dim * s.context**2 * s.batch
-    ttft = np.maximum(prefill / (MFU_PREFILL * s.peak_flops * s.tp), w / (s.bw * s.tp))
+    # attention over the cached positions of each layer (a sliding window caps local layers)
+    prefill = prefill + 2.0 * s.n_q * s.head_dim * s.context * layer_positions(s) * s.batch
+    ttft = np.maximum(prefill / (MFU_PREFILL * s.peak_flops * par), w / (s.bw * par))
     hourly = s.price * s.tp
     power = s.watts * s.tp
     return {
@@ -177,7 +201,9 @@ def evaluate(s: Scenario[Arr]) -> dict[str, Arr]:
 
 
 def min_tp(s: Scenario[Arr]) -> Arr:
-    """Smallest tp in {1, 2, 4, 8} (within the profile's max) that splits the heads and fits; 0 if none does.
+    """Smallest GPU count in {1, 2, 4, 8} (within the profile's max) that fits; 0 if none does.
+
+    Tensor parallelism must split the query heads evenly; a layer split need not.
 
     ``s.tp`` is ignored: every candidate is tried.
     """
@@ -188,7 +214,7 @@ def min_tp(s: Scenario[Arr]) -> Arr:
         need = w / tp + kv_bytes_per_gpu(trial) + activation_bytes(trial) + trial.overhead_bytes
         ok = (
             (need <= trial.usable_fraction * trial.mem_bytes)
-            & (np.mod(s.n_q, tp) == 0)
+            & ((np.mod(s.n_q, tp) == 0) | (s.layer_split > 0.5))
             & (tp <= s.max_tp)
         )
         best = np.where(ok, float(tp), best)

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from studyapp.core.sizing.catalog import Device, Format, Model, load_catalog
-from studyapp.core.sizing.engine import MBU_HIGH, MBU_LOW, MFU_PREFILL, Scenario
+from studyapp.core.sizing.engine import MFU_PREFILL, Scenario
+from studyapp.core.sizing.fit import FitVerdict, fit_verdict, verdict_text
 from studyapp.core.sizing.params import count_params
 from studyapp.core.sizing.scalar import evaluate_one, min_tp_one
 from studyapp.core.sizing.scenarios import one
-from studyapp.core.sizing.units import GB, fmt_bytes, fmt_num
+from studyapp.core.sizing.units import GB, GIB, fmt_bytes, fmt_num
+from studyapp.core.sizing.vllm import VllmMemory, vllm_memory
 
 __all__ = ["SizingReport", "default_context", "size_report"]
 
@@ -46,6 +48,19 @@ class SizingReport:
     def fits(self) -> bool:
         return self.figures["fits"] == 1.0
 
+    @property
+    def mbu(self) -> tuple[float, float]:
+        """The realistic decode range's MBU (low, high), measured on this device's class (mbu.py)."""
+        from studyapp.core.sizing.mbu import mbu_range
+
+        r = mbu_range(self.device.profile.id)
+        return r.low, r.high
+
+    @property
+    def verdict(self) -> FitVerdict:
+        """ "fits" / "does not fit", or "borderline" within 3% of the usable memory."""
+        return fit_verdict(self.figures["need_per_gpu_bytes"], self.figures["usable_bytes"])
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "model": self.model.id,
@@ -59,6 +74,8 @@ class SizingReport:
             "params_active": self.params_active,
             "bits_per_weight": self.fmt.bpw,
             "usable_fraction": self.device.profile.usable_fraction,
+            "device_memory": self.device.mem_label,
+            "device_memory_bytes": self.device.mem_bytes,
             "bandwidth_is_estimate": self.device.bw_is_estimate,
             "price_usd_per_gpu_hour": self.device.price_usd_per_gpu_hour,
         }
@@ -67,6 +84,7 @@ class SizingReport:
                 continue
             out[key] = None if math.isnan(value) else value
         out["fits"] = self.fits
+        out["verdict"] = self.verdict
         ridge = self.figures["ridge_flop_per_byte"]
         out["memory_bound"] = None if math.isnan(ridge) else self.figures["memory_bound"] == 1.0
         out["steps"] = list(self.steps)
@@ -94,6 +112,9 @@ def size_report(
     figures = evaluate_one(s)
     counts = count_params(model)
     notes = _notes(model, device, ctx, tp, tp_min)
+    vllm = None
+    if device.profile.id == "cloud-vllm" and tp_min and model.kv_elems_per_head:
+        vllm = vllm_memory(model.id, fmt.id, device.id, tp=tp)
     return SizingReport(
         model=model,
         fmt=fmt,
@@ -105,7 +126,7 @@ def size_report(
         params_total=counts.total,
         params_active=counts.active,
         figures=figures,
-        steps=tuple(counts.steps[-1:]) + _steps(s, figures, fmt, device, tp_min),
+        steps=tuple(counts.steps[-1:]) + _steps(s, figures, fmt, device, tp_min, vllm),
         notes=notes,
     )
 
@@ -135,8 +156,19 @@ def _notes(model: Model, device: Device, ctx: int, tp: int, tp_min: int) -> tupl
     return tuple(notes)
 
 
+def _mbu_basis(device: Device) -> str:
+    from studyapp.core.sizing.mbu import mbu_range
+
+    return mbu_range(device.profile.id).basis
+
+
 def _steps(
-    s: Scenario[float], f: dict[str, float], fmt: Format, device: Device, tp_min: int
+    s: Scenario[float],
+    f: dict[str, float],
+    fmt: Format,
+    device: Device,
+    tp_min: int,
+    vllm: VllmMemory | None = None,
 ) -> tuple[str, ...]:
     tp = int(s.tp)
     p_rest = s.p_total - s.p_embed
@@ -153,32 +185,57 @@ def _steps(
         f"{weights} = {fmt_bytes(f['weights_bytes'])}",
         f"KV per GPU = 2 x L x max(n_kv/tp, 1) x d x bytes x S x B = 2 x {s.layers:.0f} x {fmt_num(heads, 4)}"
         f" x {s.head_dim:.0f} x {s.kv_bytes:g} x {positions} x {s.batch:.0f} = {fmt_bytes(f['kv_per_gpu_bytes'])}",
-        f"activations ~= 2 x min(B*S, {s.chunk:.0f}) x (2h + I) / tp + 4 x B x V"
+        f"activations ~= 2 x min(B*S, {s.chunk:.0f}) x (2h + {'2I' if s.inter_active else 'I'}) / tp + 4 x B x V"
         f" = {fmt_bytes(f['activation_bytes'])}",
     ]
     usable = f["usable_bytes"]
-    verdict = "fits" if f["fits"] == 1.0 else "does NOT fit"
+    need = f["need_per_gpu_bytes"]
     steps.append(
         f"need per GPU = W/tp + KV + activations + overhead = {fmt_num(f['weights_bytes'] / GB)}/{tp}"
         f" + {fmt_num(f['kv_per_gpu_bytes'] / GB)} + {fmt_num(f['activation_bytes'] / GB)}"
-        f" + {fmt_num(s.overhead_bytes / GB)} = {fmt_num(f['need_per_gpu_bytes'] / GB)} GB"
-        f" {'<=' if f['fits'] == 1.0 else '>'} usable = {s.usable_fraction:g} x {fmt_num(s.mem_bytes / GB)} GB"
-        f" = {fmt_num(usable / GB)} GB -> {verdict}"
+        f" + {fmt_num(s.overhead_bytes / GB)} = {fmt_num(need / GB)} GB ({fmt_num(need / GIB)} GiB)"
+        f" {'<=' if f['fits'] == 1.0 else '>'} usable = {s.usable_fraction:g} x {device.mem_label}"
+        f" = {fmt_num(usable / GB)} GB ({fmt_num(usable / GIB)} GiB) -> {verdict_text(need, usable)}"
     )
     if tp_min:
         steps.append(f"minimum GPUs (tp in 1,2,4,8 with n_q % tp == 0 that fits) = {tp_min}")
-    steps.append(
-        f"decode time/token >= (W_read/tp + KV)/BW = ({fmt_num(f['weights_read_bytes'] / GB)}/{tp}"
-        f" + {fmt_num(f['kv_per_gpu_bytes'] / GB)}) GB / {device.bw_gbps:g} GB/s"
-        f" = {fmt_num(f['decode_memory_s'] * 1e3)} ms"
-    )
+    if vllm is not None:
+        v = vllm
+        steps.append(
+            f"vLLM start-up: # GPU blocks = (0.9 x total - weights - non-torch - activation peak)"
+            f" / (16 x KV per token) = {fmt_num(v.kv_budget / GIB)} GiB / block = {v.blocks:,} blocks"
+            f" ({v.tokens:,} tokens of KV per GPU)"
+        )
+    if tp > 1 and s.layer_split > 0.5:
+        steps.append(
+            f"multi-GPU: {device.profile.name} splits the layers over {tp} GPUs (pipeline): each holds W/{tp},"
+            f" but a token passes them one after another, so decode reads all W per step at one GPU's"
+            f" bandwidth: no speed-up from more GPUs"
+        )
+    elif tp > 1:
+        steps.append(
+            f"multi-GPU: tensor parallelism over {tp} GPUs: each reads W/{tp} per step in parallel"
+            f" (plus 2 all-reduces per layer, ignored here)"
+        )
+    if s.layer_split > 0.5:
+        steps.append(
+            f"decode time/token >= (W_read + KV)/BW = ({fmt_num(f['weights_read_bytes'] / GB)}"
+            f" + {fmt_num(f['kv_total_bytes'] / GB)}) GB / {device.bw_gbps:g} GB/s"
+            f" = {fmt_num(f['decode_memory_s'] * 1e3)} ms"
+        )
+    else:
+        steps.append(
+            f"decode time/token >= (W_read/tp + KV)/BW = ({fmt_num(f['weights_read_bytes'] / GB)}/{tp}"
+            f" + {fmt_num(f['kv_per_gpu_bytes'] / GB)}) GB / {device.bw_gbps:g} GB/s"
+            f" = {fmt_num(f['decode_memory_s'] * 1e3)} ms"
+        )
     if not math.isnan(f["decode_compute_s"]):
         steps.append(
             f"compute/step = (2 x P_active x B + attention) / (peak x tp) = {fmt_num(f['decode_compute_s'] * 1e3)} ms"
         )
     steps.append(
         f"tokens/s bound = B / max(memory, compute) = {s.batch:.0f} / max(...) = "
-        f"{fmt_num(f['tokens_per_s_bound'])} tokens/s; realistic (MBU {MBU_LOW}-{MBU_HIGH}) "
+        f"{fmt_num(f['tokens_per_s_bound'])} tokens/s; realistic (MBU {s.mbu_low:g}-{s.mbu_high:g}, measured on {_mbu_basis(device)}) "
         f"{fmt_num(f['tokens_per_s_low'])}-{fmt_num(f['tokens_per_s_high'])} tokens/s"
     )
     if not math.isnan(f["ridge_flop_per_byte"]):

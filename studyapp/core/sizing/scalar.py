@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 
 from studyapp.core.sizing.engine import (
-    MBU_HIGH,
-    MBU_LOW,
     MFU_HIGH,
     MFU_LOW,
     MFU_PREFILL,
@@ -20,7 +18,7 @@ from studyapp.core.sizing.engine import (
     Scenario,
 )
 
-__all__ = ["evaluate_one", "min_tp_one", "need_per_gpu"]
+__all__ = ["evaluate_one", "layer_positions", "min_tp_one", "need_per_gpu"]
 
 NAN = math.nan
 
@@ -38,14 +36,21 @@ def _weights(s: Scenario[float]) -> float:
     return ((s.p_total - s.p_embed) * s.bpw + s.p_embed * s.embed_bpw) / 8.0
 
 
+def layer_positions(s: Scenario[float]) -> float:
+    """Cached positions summed over layers (window layers hold at most the window)."""
+    full = (s.layers - s.local_layers) * (s.context + s.extra_kv)
+    return full + s.local_layers * min(s.context, s.window)
+
+
 def _kv_gpu(s: Scenario[float], tp: float) -> float:
-    heads = max(s.n_kv / tp, 1.0)
-    return 2.0 * s.layers * heads * s.head_dim * s.kv_bytes * (s.context + s.extra_kv) * s.batch
+    heads = s.kv_heads / tp if s.layer_split > 0.5 else max(s.kv_heads / tp, 1.0)
+    return heads * s.kv_elems * s.kv_bytes * s.batch * layer_positions(s)
 
 
 def _activations(s: Scenario[float], tp: float) -> float:
     tokens = min(s.batch * s.context, s.chunk)
-    return 2.0 * tokens * (2.0 * s.hidden + s.inter_active) / tp + 4.0 * s.batch * s.vocab
+    ranks = 1.0 if s.layer_split > 0.5 else tp
+    return 2.0 * tokens * (2.0 * s.hidden + s.inter_active) / ranks + 4.0 * s.batch * s.vocab
 
 
 def need_per_gpu(s: Scenario[float], tp: float) -> float:
@@ -54,10 +59,12 @@ def need_per_gpu(s: Scenario[float], tp: float) -> float:
 
 
 def min_tp_one(s: Scenario[float]) -> int:
-    """Smallest tp in {1, 2, 4, 8} that splits the query heads, is allowed by the profile and fits; 0 if none."""
+    """Smallest GPU count in {1, 2, 4, 8} allowed by the profile that fits (tensor parallelism
+    must also split the query heads; a layer split need not); 0 if none."""
     usable = s.usable_fraction * s.mem_bytes
     for tp in TP_CHOICES:
-        if tp <= s.max_tp and s.n_q % tp == 0 and need_per_gpu(s, tp) <= usable:
+        splits = s.layer_split > 0.5 or s.n_q % tp == 0
+        if tp <= s.max_tp and splits and need_per_gpu(s, tp) <= usable:
             return tp
     return 0
 
@@ -72,22 +79,24 @@ def evaluate_one(s: Scenario[float]) -> dict[str, float]:
     usable = s.usable_fraction * s.mem_bytes
     touched = 1.0 - (1.0 - s.top_k / s.experts) ** s.batch if s.experts > 1.0 else 1.0
     w_read = w - s.p_experts * s.bpw / 8.0 * (1.0 - touched)
-    bytes_step = w_read / tp + kv_gpu
+    split = s.layer_split > 0.5
+    par = 1.0 if split else tp  # GPUs working on a step at the same time
+    bytes_step = w_read + kv_gpu * tp if split else w_read / tp + kv_gpu
     t_mem = bytes_step / s.bw
-    positions = s.context + s.extra_kv
     flops_step = (
-        2.0 * s.p_active * s.batch + 4.0 * s.layers * s.n_q * s.head_dim * positions * s.batch
+        2.0 * s.p_active * s.batch + 4.0 * s.n_q * s.head_dim * layer_positions(s) * s.batch
     )
     peak = s.peak_flops
-    t_comp = NAN if math.isnan(peak) else flops_step / (peak * tp)
+    t_comp = NAN if math.isnan(peak) else flops_step / (peak * par)
     tok_bound = s.batch / _fmax(t_mem, t_comp)
-    tok_high = s.batch / _fmax(t_mem / MBU_HIGH, t_comp / MFU_HIGH)
-    tok_low = s.batch / _fmax(t_mem / MBU_LOW, t_comp / MFU_LOW)
-    intensity = flops_step / (bytes_step * tp)
+    tok_high = s.batch / _fmax(t_mem / s.mbu_high, t_comp / MFU_HIGH)
+    tok_low = s.batch / _fmax(t_mem / s.mbu_low, t_comp / MFU_LOW)
+    intensity = flops_step / (bytes_step * par)
     ridge = peak / s.bw
     prefill = 2.0 * s.p_active * s.context * s.batch
-    prefill = prefill + 2.0 * s.layers * s.n_q * s.head_dim * s.context**2 * s.batch
-    ttft = NAN if math.isnan(peak) else max(prefill / (MFU_PREFILL * peak * tp), w / (s.bw * tp))
+    # attention over the cached positions of each layer (a sliding window caps local layers)
+    prefill = prefill + 2.0 * s.n_q * s.head_dim * s.context * layer_positions(s) * s.batch
+    ttft = NAN if math.isnan(peak) else max(prefill / (MFU_PREFILL * peak * par), w / (s.bw * par))
     hourly = s.price * tp
     power = s.watts * tp
     return {

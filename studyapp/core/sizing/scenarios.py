@@ -16,9 +16,19 @@ import numpy as np
 
 from studyapp.core.sizing.catalog import Device, Format, Model, load_catalog
 from studyapp.core.sizing.engine import Arr, Scenario
+from studyapp.core.sizing.gguf import gguf_size
 from studyapp.core.sizing.params import count_params
 
-__all__ = ["Sweep", "device_fields", "format_fields", "model_fields", "one", "sweep"]
+__all__ = [
+    "Sweep",
+    "device_fields",
+    "effective_bpw",
+    "format_fields",
+    "model_fields",
+    "one",
+    "peak_for",
+    "sweep",
+]
 
 _MODEL_KEYS = (
     "p_total",
@@ -28,6 +38,10 @@ _MODEL_KEYS = (
     "layers",
     "n_q",
     "n_kv",
+    "kv_heads",
+    "kv_elems",
+    "window",
+    "local_layers",
     "head_dim",
     "hidden",
     "inter_active",
@@ -43,15 +57,30 @@ _DEVICE_KEYS = (
     "overhead_bytes",
     "chunk",
     "bw",
-    "peak_flops",
     "price",
     "watts",
     "max_tp",
+    "layer_split",
+    "mbu_low",
+    "mbu_high",
 )
 
 
 def _nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
+
+
+def _inter_active(model: Model) -> float:
+    """MLP rows a token materialises: gate and up (2*I) for a gated MLP, times the experts it uses."""
+    a = model.arch
+    factor = 2 if a.get("mlp", "gated") == "gated" else 1
+    dense = int(a["intermediate_size"])
+    if a.get("moe_intermediate_size"):
+        per_token = int(a["moe_intermediate_size"]) * (
+            model.top_k + int(a.get("shared_experts", 0))
+        )
+        return float(factor * max(dense, per_token))
+    return float(factor * dense * model.top_k)
 
 
 @cache
@@ -65,9 +94,13 @@ def model_fields(model: Model) -> dict[str, float]:
         "layers": float(model.num_layers),
         "n_q": float(model.n_q),
         "n_kv": float(model.n_kv),
+        "kv_heads": float(model.kv_heads),
+        "kv_elems": float(model.kv_elems_per_head),
+        "window": float(model.window),
+        "local_layers": float(model.local_layers),
         "head_dim": float(model.head_dim),
         "hidden": float(model.hidden),
-        "inter_active": float(int(model.arch["intermediate_size"]) * model.top_k),
+        "inter_active": _inter_active(model),
         "vocab": float(model.vocab),
         "extra_kv": float(model.extra_kv_tokens),
         "experts": float(model.experts),
@@ -79,16 +112,42 @@ def format_fields(fmt: Format) -> dict[str, float]:
     return {"bpw": fmt.bpw, "embed_bpw": fmt.embed_bpw, "kv_bytes": fmt.kv_bits / 8.0}
 
 
+@cache
+def effective_bpw(model: Model, fmt: Format) -> tuple[float, float]:
+    """(bpw, embed_bpw) of ``fmt`` on ``model``: GGUF types are sized tensor by tensor (gguf.py)."""
+    if fmt.per_tensor:
+        bpw = gguf_size(model, fmt.id).bpw
+        return bpw, bpw
+    return fmt.bpw, fmt.embed_bpw
+
+
+def peak_for(device: Device, fmt: Format) -> float:
+    """Dense peak FLOP/s the format's matmuls run at: INT8/FP8 tensor cores for W8A8, else FP16.
+
+    A device without the format's tensor cores (FP8 on an A100) runs it weight-only at FP16.
+    """
+    fp16 = _nan(device.peak_flops)
+    if fmt.compute == "int8" and device.int8_dense_tops is not None:
+        return device.int8_dense_tops * 1e12
+    if fmt.compute == "fp8" and device.fp8_peak_flops is not None:
+        return device.fp8_peak_flops
+    return fp16
+
+
 def device_fields(device: Device) -> dict[str, float]:
+    from studyapp.core.sizing.mbu import mbu_range  # derived from measurements sized by this module
+
     profile = device.profile
-    peak = device.peak_flops
+    mbu = mbu_range(profile.id)
     return {
+        "layer_split": 1.0 if profile.multi_gpu == "layer" else 0.0,
+        "mbu_low": mbu.low,
+        "mbu_high": mbu.high,
         "mem_bytes": device.mem_bytes,
         "usable_fraction": profile.usable_fraction,
         "overhead_bytes": profile.overhead_bytes,
         "chunk": float(profile.prefill_chunk_tokens),
         "bw": device.bw_bytes_per_s,
-        "peak_flops": _nan(peak),
         "price": _nan(device.price_usd_per_gpu_hour),
         "watts": _nan(device.tdp_w),
         "max_tp": float(profile.max_tp),
@@ -100,6 +159,8 @@ def one(
 ) -> Scenario[float]:
     """A single scenario of Python floats (for :mod:`studyapp.core.sizing.scalar`)."""
     values = {**model_fields(model), **format_fields(fmt), **device_fields(device)}
+    values["bpw"], values["embed_bpw"] = effective_bpw(model, fmt)
+    values["peak_flops"] = peak_for(device, fmt)
     return Scenario(context=float(context), batch=float(batch), tp=float(tp), **values)
 
 
@@ -158,6 +219,11 @@ def sweep(
     values: dict[str, Arr] = {k: v[mi] for k, v in mt.items()}
     values.update({k: v[fi] for k, v in ft.items()})
     values.update({k: v[di] for k, v in dt.items()})
+    pairs = [[effective_bpw(m, f) for f in formats] for m in models]
+    values["bpw"] = np.array([[p[0] for p in row] for row in pairs], dtype=np.float64)[mi, fi]
+    values["embed_bpw"] = np.array([[p[1] for p in row] for row in pairs], dtype=np.float64)[mi, fi]
+    peaks = np.array([[peak_for(d, f) for d in devices] for f in formats], dtype=np.float64)
+    values["peak_flops"] = peaks[fi, di]
     scenario = Scenario(context=ctx, batch=bat, tp=tpa, **values)
     return Sweep(
         scenario=scenario,

@@ -307,7 +307,7 @@ class CalculatorScreen(Screen[None]):
         rows = [
             ("min GPUs", min_gpus_text(r)),
             ("decode bound", f"{num_text(f['tokens_per_s_bound'])} tok/s{regime}"),
-            ("realistic", f"{tps_range(r)} tok/s (MBU 35–87%)"),
+            ("realistic", f"{tps_range(r)} tok/s (MBU {r.mbu[0]:.0%}–{r.mbu[1]:.0%})"),
             ("first token", ttft_text(r)),
             ("cost / 1K tok", cost_text(r)),
             ("energy / tok", energy_text(r)),
