@@ -8,7 +8,8 @@ resumes after the date by itself.
 Rule for an answer given on ``today`` before the exam, whose scheduler proposes ``due``:
 
 * ``today`` already inside the window (the last :data:`WINDOW_DAYS` days before the
-  date): the card is covered, ``due`` is kept.
+  date): the card is covered, ``due`` is kept, unless it lands on a window day that is
+  full, in which case it waits until the exam day (normal scheduling from then on).
 * ``due`` before the window's end: kept (the card comes back before the date anyway).
 * otherwise it moves into the window, onto the least loaded day whose load is under the
   daily cap (ties: the later day, the longer interval); when the whole window is full the
@@ -45,7 +46,12 @@ def cap_due(
     ``load`` is how many cards are already due on each day (missing days: 0).
     """
     start, end = window(exam_date)
-    if today >= start or due <= end:
+    if today >= exam_date:
+        return due
+    if today >= start:
+        # Covered already; a repeat landing on a full window day waits until the date.
+        return exam_date if due <= end and load.get(due, 0) >= daily_cap else due
+    if due <= end:
         return due
     window_days = [start + timedelta(days=i) for i in range(WINDOW_DAYS)]
     free = [d for d in window_days if load.get(d, 0) < daily_cap]

@@ -132,7 +132,7 @@ def capped_due(coll: Collection, session: Any, card_id: int, day: date, due: dat
     settings = coll.settings
     for exam in upcoming(coll, day):
         start, end = exam_rule.window(exam.exam_date)
-        if day >= start or due <= end:
+        if due <= day or (day < start and due <= end) or (day >= start and due > end):
             continue
         in_scope = session.scalar(scope_query(exam).where(Card.id == card_id))
         if in_scope is None:
