@@ -23,6 +23,7 @@ from studyapp.services.scheduler import (
     optimize,
     set_scheduler,
 )
+from tests.sim_log import write_simulated_log
 
 DAY = date(2026, 11, 25)
 
@@ -124,7 +125,7 @@ def test_optimize_refuses_below_minimum_then_stores_params(coll) -> None:  # typ
     with coll.session() as s:
         assert s.scalar(select(FsrsParams.id)) is None
     # A simulated history written as ordinary log rows is enough to fit.
-    _write_simulated_log(coll)
+    write_simulated_log(coll, DAY)
     result = optimize(coll)
     assert result.ok and result.review_count >= 400
     with coll.session() as s:
@@ -136,40 +137,6 @@ def test_optimize_refuses_below_minimum_then_stores_params(coll) -> None:  # typ
     report = evaluate(coll)
     assert report is not None
     assert [m["model"] for m in report["models"]] == ["SM-2", "FSRS default", "FSRS optimized"]
-
-
-def _write_simulated_log(coll) -> None:  # type: ignore[no-untyped-def]
-    from studyapp.core import simulate
-    from studyapp.core.scheduler import FsrsScheduler
-
-    run = simulate.run(
-        FsrsScheduler(), simulate.Learner(120, seed=3), days=90, start=DAY - timedelta(days=90)
-    )
-    with coll.session() as s, s.begin():
-        ids = list(s.scalars(select(Card.id).order_by(Card.id).limit(120)))
-        for r in run.reviews:
-            s.add(
-                ReviewLog(
-                    card_id=ids[r.card],
-                    session_id="sim",
-                    reviewed_at=r.day,
-                    study_day=r.day,
-                    grade=r.grade,
-                    kind="table",
-                    cram=False,
-                    rescheduled=True,
-                    duration_ms=0,
-                    ef_before=2500,
-                    ef_after=2500,
-                    interval_before=0,
-                    interval_after=1,
-                    reps_before=0,
-                    reps_after=1,
-                    lapses_before=0,
-                    lapses_after=0,
-                    writeback="none",
-                )
-            )
 
 
 def test_exam_add_pulls_far_dues_into_the_window_and_record_caps(coll) -> None:  # type: ignore[no-untyped-def]
