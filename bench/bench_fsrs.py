@@ -66,6 +66,9 @@ def main() -> int:
     runs["FSRS optimized (day 60)"] = combined
     report: dict[str, object] = {name: workload(run) for name, run in runs.items()}
     report["FSRS optimized, days 60-119 only"] = workload(second)
+    # The ceiling: FSRS told the learner's true parameters (what a perfect fit would give).
+    truth = FsrsScheduler(params=simulate.TRUE_PARAMS)
+    report["FSRS, learner's true parameters"] = workload(simulate.run(truth, learner(), days=DAYS))
 
     evaluation = fsrs_fit.evaluate(runs["FSRS default"].histories())
     assert evaluation is not None
