@@ -51,3 +51,25 @@ def test_exam_add_list_status_remove(cli: Runner) -> None:
     assert cli("exam", "remove", "字节二面").code == 0
     assert cli("exam", "remove", "字节二面").code == 2
     assert json.loads(cli("exam", "list", "--json").out) == []
+
+
+def test_evaluate_and_optimize_on_a_simulated_log(cli: Runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from studyapp.services.collection import Collection
+    from tests.sim_log import write_simulated_log
+
+    assert cli("import").code == 0
+    coll = Collection.open(
+        tmp_path / "db.sqlite3", tmp_path / "notes", today_override=date(2026, 11, 25)
+    )
+    write_simulated_log(coll, date(2026, 11, 25))
+    coll.close()
+    text = cli("scheduler", "evaluate")
+    assert text.code == 0 and "FSRS optimized" in text.out and "log loss" in text.out
+    report = json.loads(cli("scheduler", "evaluate", "--json").out)
+    losses = {m["model"]: m["log_loss"] for m in report["models"]}
+    assert losses["FSRS default"] < losses["SM-2"]
+    opt = json.loads(cli("scheduler", "optimize", "--json").out)
+    assert opt["ok"] and opt["review_count"] >= 400 and len(opt["params"]) == 21
+    assert "from their review log" in cli("config", "scheduler", "fsrs").out
