@@ -46,7 +46,11 @@ def run_plain(args: argparse.Namespace, ctx: CliContext, io: Io) -> int:
             raise CliError(f"no exam named {args.exam!r}") from None
     else:
         ids = cram_selection(
-            coll, count=args.count, tags=args.tag, folders=args.folder, kinds=args.kind,
+            coll,
+            count=args.count,
+            tags=args.tag,
+            folders=args.folder,
+            kinds=args.kind,
             seed=args.seed,
         )
     if not ids:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from studyapp.core import exam as exam_rule
 from studyapp.db.models import Card, Exam, Note, NoteTag, Tag
@@ -168,14 +168,28 @@ def recap(coll: Collection, exam: ExamView) -> int:
     return moved
 
 
-def in_scope_new_ids(coll: Collection, session: Any, day: date) -> list[int]:
-    """New cards of upcoming exams' scopes, nearest exam first (they get priority)."""
-    ids: list[int] = []
-    for exam in upcoming(coll, day):
-        for cid in session.scalars(scope_query(exam).where(Card.due.is_(None)).order_by(Card.id)):
-            if cid not in ids:
-                ids.append(cid)
-    return ids
+def priority_filter(coll: Collection, day: date) -> ColumnElement[bool] | None:
+    """``Card.id`` in any upcoming exam's scope (new cards there come first), or None."""
+    scopes = [Card.id.in_(scope_query(exam)) for exam in upcoming(coll, day)]
+    return or_(*scopes) if scopes else None
+
+
+#: The schedule columns (no payloads) for readiness and weakest-first, over many cards.
+_SCHEDULE_COLUMNS = (
+    Card.id,
+    Card.ef_milli,
+    Card.interval,
+    Card.reps,
+    Card.lapses,
+    Card.due,
+    Card.last_review,
+    Card.fsrs_stability,
+    Card.fsrs_difficulty,
+)
+
+
+def _schedules(session: Any, exam: ExamView) -> list[Any]:
+    return list(session.execute(select(*_SCHEDULE_COLUMNS).where(Card.id.in_(scope_query(exam)))))
 
 
 def status(coll: Collection) -> list[dict[str, Any]]:
@@ -185,7 +199,7 @@ def status(coll: Collection) -> list[dict[str, Any]]:
     out = []
     with coll.session() as session:
         for exam in list_exams(coll):
-            rows = session.scalars(select(Card).where(Card.id.in_(scope_query(exam)))).all()
+            rows = _schedules(session, exam)
             probs = [scheduler.recall_probability(card_schedule(c), exam.exam_date) for c in rows]
             start, end = exam_rule.window(exam.exam_date)
             due_in_window = sum(1 for c in rows if c.due is not None and start <= c.due <= end)
@@ -211,7 +225,7 @@ def exam_cram_ids(coll: Collection, name: str, count: int = 20) -> list[int]:
     day = coll.today()
     scheduler = active_scheduler(coll)
     with coll.session() as session:
-        rows = session.scalars(select(Card).where(Card.id.in_(scope_query(exam)))).all()
+        rows = _schedules(session, exam)
         ranked = sorted(
             rows, key=lambda c: (scheduler.recall_probability(card_schedule(c), day), c.id)
         )

@@ -159,13 +159,11 @@ class ReviewService:
                 tables_of: dict[int | None, int] = {}
                 # --- issue 14: new cards in an upcoming exam's scope come first.
                 seen: set[int] = set()
-                priority = exams.in_scope_new_ids(self.coll, session, day)
-                if priority:
+                priority = exams.priority_filter(self.coll, day)
+                if priority is not None:
                     for r in session.execute(
-                        base.where(Card.due.is_(None), Card.id.in_(priority)).order_by(Card.id)
+                        base.where(Card.due.is_(None), priority).order_by(Card.id).limit(wanted)
                     ):
-                        if len(new) >= wanted:
-                            break
                         new.append(QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key))
                         seen.add(r.id)
                 # --- end issue 14
