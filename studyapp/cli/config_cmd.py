@@ -38,6 +38,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                 print(f"{key} = {json.dumps(value)}")
         return 0
     coll = open_writer(ctx, sync=False)
+    if args.key in ("scheduler", "desired_retention"):  # issue 14: these reschedule every card
+        return _set_scheduling(coll, args.key, args.value)
     kinds = {f.name: f.type for f in fields(Settings)}
     if args.key not in kinds:
         raise CliError(f"unknown setting {args.key!r}; known: {', '.join(kinds)}")
@@ -52,4 +54,34 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         raise CliError("rollover_hour: expected an hour from 0 to 23")
     coll.save_settings(replace(coll.settings, **{args.key: value}))
     print(f"{args.key} = {json.dumps(value)}")
+    return 0
+
+
+def _set_scheduling(coll: Any, key: str, text: str) -> int:
+    """``scheduler sm2|fsrs`` or ``desired_retention 0.7-0.97``: convert every card from its log."""
+    from studyapp.services.scheduler import active_scheduler, reschedule_all, set_scheduler
+
+    if key == "scheduler":
+        name = text.strip().strip('"')
+        try:
+            report = set_scheduler(coll, name)
+        except ValueError as exc:
+            raise CliError(f"scheduler: {exc}") from None
+    else:
+        try:
+            value = float(text)
+        except ValueError:
+            raise CliError(f"desired_retention: {text!r} is not a number") from None
+        if not 0.7 <= value <= 0.97:
+            raise CliError("desired_retention: expected a value from 0.70 to 0.97")
+        coll.save_settings(replace(coll.settings, desired_retention=value))
+        print(f"desired_retention = {json.dumps(value)}")
+        if coll.settings.scheduler != "fsrs":
+            return 0
+        report = reschedule_all(coll, active_scheduler(coll))
+    print(
+        f"scheduler = {json.dumps(report.scheduler)}: {report.cards} cards rescheduled "
+        f"({report.from_log} from their review log, {report.converted_from_sm2} from SM-2 "
+        f"ease/interval, {report.new} new)"
+    )
     return 0

@@ -30,6 +30,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studyapp.cli.size_cmd",
     "studyapp.cli.lint_cmd",
     "studyapp.cli.config_cmd",
+    "studyapp.cli.scheduler_cmd",  # issue 14
+    "studyapp.cli.exam_cmd",  # issue 14
 )
 
 

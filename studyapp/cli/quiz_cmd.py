@@ -18,6 +18,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--kind", action="append", choices=["note", "table", "calc"])
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--seed", type=int, help="seed of the random selection")
+    parser.add_argument("--exam", metavar="NAME", help="only an exam's scope, weakest cards first")
     parser.set_defaults(func=run)
 
 
@@ -35,9 +36,23 @@ def run_plain(args: argparse.Namespace, ctx: CliContext, io: Io) -> int:
 
     coll = open_writer(ctx)
     service = ReviewService(coll)
-    ids = cram_selection(
-        coll, count=args.count, tags=args.tag, folders=args.folder, kinds=args.kind, seed=args.seed
-    )
+    if getattr(args, "exam", None):  # issue 14
+        from studyapp.cli.common import CliError
+        from studyapp.services.exams import exam_cram_ids
+
+        try:
+            ids = exam_cram_ids(coll, args.exam, count=args.count)
+        except KeyError:
+            raise CliError(f"no exam named {args.exam!r}") from None
+    else:
+        ids = cram_selection(
+            coll,
+            count=args.count,
+            tags=args.tag,
+            folders=args.folder,
+            kinds=args.kind,
+            seed=args.seed,
+        )
     if not ids:
         io.say("No cards match. 没有符合条件的卡片。")
         return 0

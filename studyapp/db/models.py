@@ -157,6 +157,9 @@ class Card(Base):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     buried_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)  # its anchor disappeared
+    # --- FSRS memory state (migration 0004); NULL until FSRS has scheduled the card.
+    fsrs_stability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fsrs_difficulty: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     note: Mapped[Note | None] = relationship(back_populates="cards")
 
@@ -223,6 +226,11 @@ class ReviewLog(Base):
     note_values_before: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
     note_values_after: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
+    # --- FSRS (migration 0004): which scheduler answered, and the memory state before,
+    # so undo restores it; NULL on rows written before 0004 or for cards FSRS never saw.
+    scheduler: Mapped[str] = mapped_column(String, default="sm2", server_default="sm2")
+    fsrs_stability_before: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fsrs_difficulty_before: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ImportProblem(Base):
@@ -244,3 +252,31 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String, primary_key=True)
     value_json: Mapped[str] = mapped_column(Text)
+
+
+# --- FSRS and exams (migration 0004) -------------------------------------------------------
+
+
+class FsrsParams(Base):
+    """FSRS parameters fitted to this collection's log (the newest row is in use)."""
+
+    __tablename__ = "fsrs_params"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    params_json: Mapped[str] = mapped_column(Text)
+    fitted_on: Mapped[date] = mapped_column(Date)  # study day of the fit
+    review_count: Mapped[int] = mapped_column(Integer)  # long-term reviews it was fitted on
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
+
+
+class Exam(Base):
+    """An interview date and its scope (a tag, a folder, or the whole collection)."""
+
+    __tablename__ = "exams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String, unique=True)
+    exam_date: Mapped[date] = mapped_column(Date)
+    tag: Mapped[str | None] = mapped_column(String, nullable=True)
+    folder: Mapped[str | None] = mapped_column(String, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive

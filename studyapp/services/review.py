@@ -2,7 +2,8 @@
 
 Both front ends (plain CLI and TUI) drive reviews through this module; it has the
 only copy of the "answer → schedule → log → write-back" sequence.  Scheduling
-itself is :func:`studyapp.core.srs.review`; session order and relearning are
+itself is the collection's scheduler (:mod:`studyapp.core.scheduler`: SM-2 or FSRS), with
+exam caps from :mod:`studyapp.services.exams`; session order and relearning are
 :class:`studyapp.core.session.ReviewSession`.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,10 +20,11 @@ from sqlalchemy import String, func, select, type_coerce, update
 from studyapp.core.atomic import WriteConflict, atomic_write
 from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.core.session import QueueItem, build_queue
-from studyapp.core.srs import NOTE_CARD_WEIGHT, SrsState, note_mastery, review
+from studyapp.core.srs import NOTE_CARD_WEIGHT, SrsState
 from studyapp.db.models import Card, Note, NoteTag, ReviewLog, Tag
-from studyapp.services import writeback
+from studyapp.services import exams, writeback
 from studyapp.services.collection import Collection
+from studyapp.services.scheduler import active_scheduler, card_schedule, store_schedule
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,16 @@ class ReviewService:
                 if per_note < 0:  # the same rule as core.table_cards.limit_per_note
                     raise ValueError(f"per_note_limit must be >= 0, got {per_note}")
                 tables_of: dict[int | None, int] = {}
+                # --- issue 14: new cards in an upcoming exam's scope come first.
+                seen: set[int] = set()
+                priority = exams.priority_filter(self.coll, day)
+                if priority is not None:
+                    for r in session.execute(
+                        base.where(Card.due.is_(None), priority).order_by(Card.id).limit(wanted)
+                    ):
+                        new.append(QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key))
+                        seen.add(r.id)
+                # --- end issue 14
                 # Note cards first, then table cards, then calc cards, each in id
                 # (import) order: one query per kind walks ix_cards_new in order and
                 # stops as soon as today's quota is full.
@@ -169,6 +181,8 @@ class ReviewService:
                         .execution_options(yield_per=max(64, min(wanted * 2, 2000)))
                     )
                     for r in result:
+                        if r.id in seen:
+                            continue
                         if r.kind == "table":
                             used = tables_of.get(r.note_id, 0)
                             if used >= per_note:
@@ -226,7 +240,19 @@ class ReviewService:
             if card is None:
                 raise KeyError(card_id)
             before = _state(card)
-            after = review(before, grade, day) if reschedules else before
+            # --- issue 14: the collection's scheduler (SM-2 or FSRS) and exam caps.
+            scheduler = active_scheduler(self.coll)
+            before_schedule = card_schedule(card)
+            after_schedule = before_schedule
+            if reschedules:
+                after_schedule = scheduler.review(before_schedule, grade, day)
+                assert after_schedule.srs.due is not None
+                due = exams.capped_due(self.coll, session, card.id, day, after_schedule.srs.due)
+                if due != after_schedule.srs.due:
+                    capped = replace(after_schedule.srs, due=due, interval=(due - day).days)
+                    after_schedule = replace(after_schedule, srs=capped)
+            after = after_schedule.srs
+            # --- end issue 14
             log = ReviewLog(
                 card_id=card.id,
                 note_id=card.note_id,
@@ -254,17 +280,19 @@ class ReviewService:
                 last_review_before=card.last_review,
                 first_seen_before=card.first_seen,
                 writeback="none",
+                scheduler=scheduler.name,
+                fsrs_stability_before=card.fsrs_stability,
+                fsrs_difficulty_before=card.fsrs_difficulty,
             )
             mastery: float | None = None
             if reschedules:
-                card.ef_milli, card.interval, card.reps = after.ef_milli, after.interval, after.reps
-                card.lapses, card.due, card.last_review = after.lapses, after.due, after.last_review
+                store_schedule(card, after_schedule)
                 if card.first_seen is None:
                     card.first_seen = day
                 note = card.note
                 if note is not None:
                     session.flush()
-                    mastery = round(self._note_mastery(session, note.id), 2)
+                    mastery = round(self._note_mastery(session, note.id, day), 2)
                     values_before = {
                         "last_reviewed": note.last_reviewed,
                         "next_review": note.next_review,
@@ -297,7 +325,8 @@ class ReviewService:
             status, message = outcome.status, outcome.message
         return AnswerResult(log_id, card_id, before, after, reschedules, status, message, mastery)
 
-    def _note_mastery(self, session: Any, note_id: int) -> float:
+    def _note_mastery(self, session: Any, note_id: int, today: date | None = None) -> float:
+        """Weighted card mastery; with FSRS a card's mastery is its retrievability today."""
         # Only the schedule columns (no ORM objects, no payloads), found through the
         # note_id index: with ``retired`` in the WHERE clause SQLite picked the queue
         # index (retired, suspended, due) and scanned every card of the collection.
@@ -313,6 +342,8 @@ class ReviewService:
                     Card.lapses,
                     Card.due,
                     Card.last_review,
+                    Card.fsrs_stability,
+                    Card.fsrs_difficulty,
                 )
                 .where(Card.note_id == note_id)
                 .order_by(Card.id)
@@ -321,19 +352,12 @@ class ReviewService:
         ]
         if not rows:
             return 0.0
-        states = [
-            SrsState(
-                ef_milli=r.ef_milli,
-                interval=r.interval,
-                reps=r.reps,
-                lapses=r.lapses,
-                due=r.due,
-                last_review=r.last_review,
-            )
-            for r in rows
-        ]
+        scheduler = active_scheduler(self.coll)
+        day = today or self.coll.today()
         weights = [NOTE_CARD_WEIGHT if r.kind == "note" else 1.0 for r in rows]
-        return note_mastery(states, weights)
+        values = [scheduler.mastery(card_schedule(r), day) for r in rows]
+        total = sum(weights)
+        return sum(w * v for w, v in zip(weights, values, strict=True)) / total
 
     # -- undo ----------------------------------------------------------------------
     def undo_last(self, session_id: str | None = None) -> UndoResult | None:
@@ -370,6 +394,8 @@ class ReviewService:
                 )
                 card.lapses, card.due = log.lapses_before, log.due_before
                 card.last_review, card.first_seen = log.last_review_before, log.first_seen_before
+                card.fsrs_stability = log.fsrs_stability_before  # issue 14
+                card.fsrs_difficulty = log.fsrs_difficulty_before
             log.undone = True
             owed_file = log.writeback == "done"
             if log.writeback in ("pending", "deferred"):
@@ -447,7 +473,16 @@ class ReviewService:
             result = session.execute(
                 update(Card)
                 .where(Card.note_id == note_id)
-                .values(ef_milli=ef, interval=0, reps=0, lapses=0, due=None, last_review=None)
+                .values(
+                    ef_milli=ef,
+                    interval=0,
+                    reps=0,
+                    lapses=0,
+                    due=None,
+                    last_review=None,
+                    fsrs_stability=None,
+                    fsrs_difficulty=None,
+                )
             )
             note.mastery_level = 0.0
             return int(result.rowcount or 0)  # type: ignore[attr-defined]

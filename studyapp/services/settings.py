@@ -37,6 +37,15 @@ class Settings:
     relearn_gap: int = 3
     #: Include calc (sizing) cards in the daily review.
     calc_in_review: bool = True
+    # --- FSRS and exams (issue 14) ---
+    #: ``sm2`` (default, what the user asked for) or ``fsrs``; changing it with
+    #: ``studyapp config scheduler`` converts every card from its review log.
+    scheduler: str = "sm2"
+    #: FSRS schedules each card for when its predicted recall falls to this (0.70-0.97).
+    desired_retention: float = 0.9
+    #: Exam mode moves at most this many cards onto one day (the reviews already due that
+    #: day count too), so the last days before an interview stay doable.
+    exam_daily_cap: int = 150
 
     @classmethod
     def load(cls, session: Session) -> Settings:

@@ -51,7 +51,7 @@ CHILD = textwrap.dedent(
         os.kill(os.getpid(), signal.SIGKILL)
 
     if step == "in_transaction":
-        review_mod.review = die
+        review_mod.store_schedule = die  # the schedule update inside the transaction
     elif step == "after_log_commit":
         writeback.perform = die
     elif step == "during_temp_write":

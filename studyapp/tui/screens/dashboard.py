@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 
 from studyapp.services.queries import Stats
 from studyapp.tui.context import AppContext
+from studyapp.tui.widgets.exam_panel import ExamPanel
 from studyapp.tui.widgets.forecast_chart import ForecastChart
 from studyapp.tui.widgets.heatmap import ReviewHeatmap
 from studyapp.tui.widgets.mastery_bars import MasteryBars
@@ -79,6 +80,7 @@ class DashboardScreen(Screen[None]):
                 yield Static(Content("importing notes…"), id="import-label")
                 yield ProgressBar(id="import-progress", show_eta=False)
             yield Static(id="problems-line")
+            yield ExamPanel(self.ctx.coll, id="exam-panel")  # issue 14
             with Horizontal(id="row-today"):
                 yield Static(Content("loading…"), id="today", classes="panel")
                 with Vertical(id="forecast-panel", classes="panel"):
@@ -122,6 +124,7 @@ class DashboardScreen(Screen[None]):
 
     def show_stats(self, stats: Stats) -> None:
         self.stats = stats
+        self.query_one(ExamPanel).reload()  # issue 14: readiness changes with every review
         cta = self.query_one("#cta", Static)
         cta.update(Content(call_to_action(stats)))
         cta.set_class(stats.due_today > 0, "-due")

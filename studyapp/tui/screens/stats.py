@@ -22,6 +22,7 @@ from studyapp.services import queries
 from studyapp.services.queries import Stats
 from studyapp.tui.context import AppContext
 from studyapp.tui.widgets.bars import Bar, ColumnChart, HBars
+from studyapp.tui.widgets.scheduler_eval import SchedulerEvaluation
 
 __all__ = ["StatsScreen", "daily_series"]
 
@@ -84,6 +85,8 @@ class StatsScreen(Screen[None]):
                 with Vertical(classes="panel", id="mastery-panel"):
                     yield Label("Mastery by folder", classes="section-title")
                     yield HBars(id="mastery")
+            with Vertical(classes="panel", id="eval-panel"):  # issue 14
+                yield SchedulerEvaluation(self.ctx.coll, id="scheduler-eval")
         yield Footer()
 
     def on_mount(self) -> None:
