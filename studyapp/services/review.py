@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,7 +19,13 @@ from sqlalchemy import String, func, select, type_coerce, update
 
 from studyapp.core.atomic import WriteConflict, atomic_write
 from studyapp.core.frontmatter_io import sha256_hex
-from studyapp.core.session import QueueItem, build_queue
+from studyapp.core.session import (
+    QueueItem,
+    build_queue,
+    bury_siblings,
+    interleave_new,
+    note_key,
+)
 from studyapp.core.srs import NOTE_CARD_WEIGHT, SrsState, note_mastery, review
 from studyapp.db.models import Card, Note, NoteTag, ReviewLog, Tag
 from studyapp.services import writeback
@@ -60,6 +67,23 @@ class UndoResult:
     grade: int
     restored_file: bool
     message: str | None = None
+
+
+@dataclass
+class _TodayLog:
+    """Today's answers as the queue needs them (see ``ReviewService._answered_today``)."""
+
+    new_cards: set[int] = field(default_factory=set)
+    new_per_note: Counter[int] = field(default_factory=Counter)
+    rows: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
+
+    def bury_keys(self, mode: str) -> set[str]:
+        if mode == "row":
+            return set(self.rows)
+        if mode == "note":
+            return set(self.notes)
+        return set()
 
 
 def new_session_id() -> str:
@@ -141,46 +165,129 @@ class ReviewService:
                 (cid, nid, k, date.fromisoformat(d), sk)
                 for cid, nid, k, d, sk in session.connection().execute(due_query)
             ]
-            new_done = int(
-                session.scalar(select(func.count()).select_from(Card).where(Card.first_seen == day))
-                or 0
-            )
-            # Only the first ``wanted`` new cards (after the per-note table cap) can
-            # enter today's queue: read the ordered new cards lazily and stop there,
-            # instead of materialising every new card of a big collection.
+            today_log = self._answered_today(session, day)
+            new_done = len(today_log.new_cards)
             wanted = max(0, settings.new_per_day - new_done)
+            # Reviews first: a due card takes its row (or note) for today, so its new
+            # siblings wait for another day.
+            due_all = [QueueItem(*row) for row in due_rows]  # columns in QueueItem order
+            due, seen = bury_siblings(
+                due_all, settings.bury_siblings, today_log.bury_keys(settings.bury_siblings)
+            )
             new: list[QueueItem] = []
             if wanted:
-                per_note = settings.table_cards_per_note
-                if per_note < 0:  # the same rule as core.table_cards.limit_per_note
-                    raise ValueError(f"per_note_limit must be >= 0, got {per_note}")
-                tables_of: dict[int | None, int] = {}
-                # Note cards first, then table cards, then calc cards, each in id
-                # (import) order: one query per kind walks ix_cards_new in order and
-                # stops as soon as today's quota is full.
-                for new_kind in ("note", "table", "calc"):
-                    if len(new) >= wanted or (kind and kind != new_kind):
-                        continue
-                    if new_kind == "calc" and not kind and not settings.calc_in_review:
-                        continue
-                    result = session.execute(
-                        base.where(Card.due.is_(None), Card.kind == new_kind)
-                        .order_by(Card.id)
-                        .execution_options(yield_per=max(64, min(wanted * 2, 2000)))
-                    )
-                    for r in result:
-                        if r.kind == "table":
-                            used = tables_of.get(r.note_id, 0)
-                            if used >= per_note:
-                                continue
-                            tables_of[r.note_id] = used + 1
-                        new.append(QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key))
-                        if len(new) >= wanted:
-                            break
-                    result.close()
-        due = [QueueItem(*row) for row in due_rows]  # columns in QueueItem order
-        queue = build_queue(due, new, settings.new_per_day, new_done)
+                new = self._new_items(session, base, kind, wanted, today_log, seen)
+        queue = build_queue(due, new, len(new), 0, key=note_key)
         return queue[:limit] if limit else queue
+
+    def _answered_today(self, session: Any, day: date) -> _TodayLog:
+        """What the log says about today: new cards introduced (per note) and bury keys.
+
+        Counted from the log, not per session, so closing a session and starting
+        another one the same study day gives no fresh allowance.  Cram answers and
+        undone answers do not count.
+        """
+        rows = session.execute(
+            select(
+                ReviewLog.card_id,
+                ReviewLog.note_id,
+                ReviewLog.first_seen_before,
+                ReviewLog.rescheduled,
+                Card.sibling_key,
+                Card.kind,
+            )
+            .join(Card, Card.id == ReviewLog.card_id)
+            .where(
+                ReviewLog.study_day == day,
+                ReviewLog.cram.is_(False),
+                ReviewLog.undone.is_(False),
+            )
+        ).all()
+        log = _TodayLog()
+        for r in rows:
+            if r.rescheduled and r.first_seen_before is None and r.card_id not in log.new_cards:
+                log.new_cards.add(r.card_id)
+                if r.note_id is not None:
+                    log.new_per_note[r.note_id] += 1
+            if r.kind != "calc":
+                if r.sibling_key and r.note_id is not None:
+                    log.rows.add(f"{r.note_id}|{r.sibling_key}")  # as core.session._bury_key
+                if r.note_id is not None:
+                    log.notes.add(f"note:{r.note_id}")
+        return log
+
+    def _new_items(
+        self,
+        session: Any,
+        base: Any,
+        kind: str | None,
+        wanted: int,
+        today_log: _TodayLog,
+        seen: set[str],
+    ) -> list[QueueItem]:
+        """Today's new cards: round-robin over folders and notes, calc at its share."""
+        settings = self.coll.settings
+        per_note = settings.new_per_note
+        if per_note < 0:
+            raise ValueError(f"new_per_note must be >= 0, got {per_note}")
+        fresh = base.where(Card.due.is_(None))
+        calc_wanted = kind == "calc" or (not kind and settings.calc_in_review)
+        calc: list[QueueItem] = []
+        if calc_wanted:
+            calc = [
+                QueueItem(r.id, None, r.kind, None, r.sibling_key, "")
+                for r in session.execute(
+                    fresh.where(Card.kind == "calc", Card.note_id.is_(None))
+                    .order_by(Card.id)
+                    .limit(wanted)
+                )
+            ]
+        if kind == "calc":
+            return calc
+        folders = dict(session.execute(select(Note.id, Note.folder)).all())
+        note_ids = [
+            n
+            for (n,) in session.execute(
+                fresh.where(Card.note_id.is_not(None))
+                .with_only_columns(Card.note_id)
+                .distinct()
+                .order_by(Card.note_id)
+            )
+            if today_log.new_per_note.get(n, 0) < per_note
+        ]
+        # Enough notes for the round-robin: each gives at least one card a round.
+        by_folder: dict[str, list[int]] = {}
+        for n in note_ids:
+            by_folder.setdefault(folders.get(n, ""), []).append(n)
+        chosen = [n for ns in by_folder.values() for n in ns[: 2 * wanted]]
+        cards: list[QueueItem] = []
+        if chosen and per_note:
+            rn = func.row_number().over(partition_by=Card.note_id, order_by=Card.id).label("rn")
+            inner = (
+                fresh.where(Card.note_id.in_(chosen), Card.kind != "calc")
+                .add_columns(rn)
+                .subquery()
+            )
+            # A few more per note than the limit: buried rows are skipped over.
+            rows = session.execute(
+                select(inner.c.id, inner.c.note_id, inner.c.kind, inner.c.sibling_key)
+                .where(inner.c.rn <= per_note * 3 + 1)
+                .order_by(inner.c.note_id, inner.c.id)
+            )
+            cards = [
+                QueueItem(r.id, r.note_id, r.kind, None, r.sibling_key, folders.get(r.note_id, ""))
+                for r in rows
+            ]
+        share = settings.calc_new_share if calc_wanted else 0.0
+        return interleave_new(
+            [*cards, *calc],
+            limit=wanted,
+            per_note_limit=per_note,
+            used_per_note=today_log.new_per_note,
+            calc_share=share,
+            bury_mode=settings.bury_siblings,
+            seen_today=seen,
+        )
 
     def card(self, card_id: int) -> CardView:
         with self.coll.session() as session:
