@@ -443,18 +443,31 @@ class ReviewService:
         return note_mastery(states, weights)
 
     # -- undo ----------------------------------------------------------------------
-    def undo_last(self, session_id: str | None = None) -> UndoResult | None:
-        """Revert the last answer of the latest (or given) session: DB state and note bytes."""
+    def undo_last(self, session_id: str | None = None, *, cram: bool = False) -> UndoResult | None:
+        """Revert the last answer of a session: DB state and note bytes.
+
+        Without ``session_id``: the latest review session (``cram=False``, the default)
+        or the latest cram quiz (``cram=True``), so ``studyapp undo`` after a cram quiz
+        still undoes the last real review.  Repeated calls walk back through that
+        session's answers.
+        """
         with self.coll.session() as session:
             if session_id is None:
                 session_id = session.scalar(
-                    select(ReviewLog.session_id).order_by(ReviewLog.id.desc()).limit(1)
+                    select(ReviewLog.session_id)
+                    .where(ReviewLog.cram.is_(cram))
+                    .order_by(ReviewLog.id.desc())
+                    .limit(1)
                 )
                 if session_id is None:
                     return None
             log = session.scalars(
                 select(ReviewLog)
-                .where(ReviewLog.session_id == session_id, ReviewLog.undone.is_(False))
+                .where(
+                    ReviewLog.session_id == session_id,
+                    ReviewLog.undone.is_(False),
+                    ReviewLog.cram.is_(cram),
+                )
                 .order_by(ReviewLog.id.desc())
                 .limit(1)
             ).first()
