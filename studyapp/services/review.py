@@ -19,6 +19,7 @@ from sqlalchemy import String, func, select, type_coerce, update
 
 from studyapp.core.atomic import WriteConflict, atomic_write
 from studyapp.core.frontmatter_io import sha256_hex
+from studyapp.core.mastery import mastery_changed, note_mastery_level
 from studyapp.core.session import (
     QueueItem,
     build_queue,
@@ -26,7 +27,7 @@ from studyapp.core.session import (
     interleave_new,
     note_key,
 )
-from studyapp.core.srs import NOTE_CARD_WEIGHT, SrsState, note_mastery, review
+from studyapp.core.srs import SrsState, review
 from studyapp.db.models import Card, Note, NoteTag, ReviewLog, Tag
 from studyapp.services import writeback
 from studyapp.services.collection import Collection
@@ -371,21 +372,28 @@ class ReviewService:
                 note = card.note
                 if note is not None:
                     session.flush()
-                    mastery = round(self._note_mastery(session, note.id), 2)
-                    values_before = {
+                    mastery = self._note_mastery(session, note.id)
+                    values_before: dict[str, Any] = {
                         "last_reviewed": note.last_reviewed,
                         "next_review": note.next_review,
                         "review_count": note.review_count,
                         "mastery_level": note.mastery_level,
                     }
-                    note.mastery_level = mastery
-                    if card.kind == "note" and not note.missing:
+                    values_after: dict[str, Any] | None = None
+                    if card.kind == "note":
                         values_after = {
                             "last_reviewed": day,
                             "next_review": after.due,
                             "review_count": note.review_count + 1,
                             "mastery_level": mastery,
                         }
+                    elif mastery_changed(note.mastery_level, mastery):
+                        # A table answer moved the note's mastery: the file gets the new
+                        # value at the end of this answer, like a note card's schedule.
+                        values_before = {"mastery_level": note.mastery_level}
+                        values_after = {"mastery_level": mastery}
+                    note.mastery_level = mastery
+                    if values_after is not None and not note.missing:
                         log.writeback = "pending"
                         log.note_values_before = writeback.encode_values(values_before)
                         log.note_values_after = writeback.encode_values(values_after)
@@ -405,31 +413,29 @@ class ReviewService:
         return AnswerResult(log_id, card_id, before, after, reschedules, status, message, mastery)
 
     def _note_mastery(self, session: Any, note_id: int) -> float:
+        """The note's mastery by :func:`studyapp.core.mastery.note_mastery_level`."""
         # Only the schedule columns (no ORM objects, no payloads), found through the
         # note_id index: with ``retired`` in the WHERE clause SQLite picked the queue
         # index (retired, suspended, due) and scanned every card of the collection.
-        rows = [
-            r
-            for r in session.execute(
-                select(
-                    Card.kind,
-                    Card.retired,
-                    Card.ef_milli,
-                    Card.interval,
-                    Card.reps,
-                    Card.lapses,
-                    Card.due,
-                    Card.last_review,
-                )
-                .where(Card.note_id == note_id)
-                .order_by(Card.id)
+        note_card: SrsState | None = None
+        facts: list[SrsState] = []
+        for r in session.execute(
+            select(
+                Card.kind,
+                Card.retired,
+                Card.ef_milli,
+                Card.interval,
+                Card.reps,
+                Card.lapses,
+                Card.due,
+                Card.last_review,
             )
-            if not r.retired
-        ]
-        if not rows:
-            return 0.0
-        states = [
-            SrsState(
+            .where(Card.note_id == note_id)
+            .order_by(Card.id)
+        ):
+            if r.retired:
+                continue
+            state = SrsState(
                 ef_milli=r.ef_milli,
                 interval=r.interval,
                 reps=r.reps,
@@ -437,10 +443,11 @@ class ReviewService:
                 due=r.due,
                 last_review=r.last_review,
             )
-            for r in rows
-        ]
-        weights = [NOTE_CARD_WEIGHT if r.kind == "note" else 1.0 for r in rows]
-        return note_mastery(states, weights)
+            if r.kind == "note":
+                note_card = state
+            else:
+                facts.append(state)
+        return note_mastery_level(note_card, facts)
 
     # -- undo ----------------------------------------------------------------------
     def undo_last(self, session_id: str | None = None, *, cram: bool = False) -> UndoResult | None:
@@ -498,7 +505,7 @@ class ReviewService:
                 log.writeback = "undo_pending"
             if card.note is not None and log.rescheduled:
                 session.flush()
-                card.note.mastery_level = round(self._note_mastery(session, card.note.id), 2)
+                card.note.mastery_level = self._note_mastery(session, card.note.id)
             fm_before, fm_after, note_id = log.fm_before, log.fm_after, log.note_id
             grade, card_id = log.grade, log.card_id
         restored, message = False, None

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from studyapp.core.frontmatter_io import load_meta
 from studyapp.core.session import ReviewSession
 from studyapp.db.models import Card, Note, ReviewLog
+from studyapp.services import queries
 from studyapp.services.collection import Collection
 from studyapp.services.importer import import_notes
 from studyapp.services.review import ReviewService, new_session_id
@@ -122,6 +124,18 @@ def test_five_days_cover_every_folder_and_kind_and_hold_the_limits(tmp_path: Pat
         )
         kinds_by_day.append(set(kinds))
     print("daily loads", loads)
+    # Mastery: the file, notes --json and the database say the same after five days.
+    coll = Collection.open(
+        db, notes, today_override=day, clock=lambda: datetime(2026, 12, 5, tzinfo=UTC)
+    )
+    try:
+        rows = queries.notes(coll)
+    finally:
+        coll.close()
+    for row in rows:
+        meta, _w, _p = load_meta(row.path, (notes / row.path).read_bytes())
+        assert meta.mastery_level == row.mastery_level, row.path
+    assert all(row.mastery_level > 0 for row in rows)
     all_folders = {p.parent.name for p in notes.rglob("*.md")}
     assert folders_by_day[0] | folders_by_day[1] == all_folders
     assert kinds_by_day[0] | kinds_by_day[1] == {"note", "table", "calc"}
