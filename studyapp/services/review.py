@@ -188,11 +188,11 @@ class ReviewService:
         another one the same study day gives no fresh allowance.  Cram answers and
         undone answers do not count.
         """
-        rows = session.execute(
+        query = (
             select(
                 ReviewLog.card_id,
                 ReviewLog.note_id,
-                ReviewLog.first_seen_before,
+                ReviewLog.first_seen_before.is_(None),
                 ReviewLog.rescheduled,
                 Card.sibling_key,
                 Card.kind,
@@ -203,18 +203,20 @@ class ReviewService:
                 ReviewLog.cram.is_(False),
                 ReviewLog.undone.is_(False),
             )
-        ).all()
+        )
         log = _TodayLog()
-        for r in rows:
-            if r.rescheduled and r.first_seen_before is None and r.card_id not in log.new_cards:
-                log.new_cards.add(r.card_id)
-                if r.note_id is not None:
-                    log.new_per_note[r.note_id] += 1
-            if r.kind != "calc":
-                if r.sibling_key and r.note_id is not None:
-                    log.rows.add(f"{r.note_id}|{r.sibling_key}")  # as core.session._bury_key
-                if r.note_id is not None:
-                    log.notes.add(f"note:{r.note_id}")
+        # Raw tuples, as for the due query: a busy day has thousands of answers.
+        for card_id, note_id, was_new, rescheduled, sibling, kind in session.connection().execute(
+            query
+        ):
+            if rescheduled and was_new and card_id not in log.new_cards:
+                log.new_cards.add(card_id)
+                if note_id is not None:
+                    log.new_per_note[note_id] += 1
+            if kind != "calc" and note_id is not None:
+                if sibling:
+                    log.rows.add(f"{note_id}|{sibling}")  # as core.session._bury_key
+                log.notes.add(f"note:{note_id}")
         return log
 
     def _new_items(
