@@ -397,9 +397,9 @@ def table_prompt(payload: Mapping[str, Any], seed: int, typed: bool = False) -> 
     (same column first), and shuffles the options.  ``typed`` asks a recall
     presentation as typed text when the card has a short enough one.
     """
-    rng = random.Random(seed)
     pres = presentation_of(payload, seed, typed)
-    rng.random()  # the draw presentation_of made, so option draws differ from it
+    # A stream of its own for the options, so they do not follow the presentation draw.
+    rng = random.Random(f"{seed}/options")
     row_label = str(payload["row_label"])
     context = " / ".join(str(p) for p in payload.get("heading_path", ()))
     data: dict[str, Any] = {

@@ -202,13 +202,22 @@ def _check_card(card: CardSpec) -> list[str]:
             continue
         options = list(prompt.options)
         pres = prompt.data["presentation"]
-        if pres in ("side", "pair"):
-            problems += [
-                f"{a!r}/{b!r} look alike"
-                for i, a in enumerate(options)
-                for b in options[i + 1 :]
-                if a == b
-            ]
+        if pres == "side":
+            headers = set(p["header"][1:])
+            problems += [f"{o!r} is not a header" for o in options if o not in headers]
+            problems += [f"{o!r} repeated" for o in options if options.count(o) > 1]
+            continue
+        if pres == "pair":
+            # Each option pairs one value per side, each of the answer's kind for that side.
+            answer_values = [e["cell"] for e in p["cells"]]
+            for option in options:
+                sides = option.split(" ／ ")
+                labels = [e["column_label"] + ": " for e in p["cells"]]
+                values = [s.removeprefix(lab) for s, lab in zip(sides, labels, strict=True)]
+                for value, want in zip(values, answer_values, strict=True):
+                    if classify(value) != classify(want):
+                        problems.append(f"pair {option!r}: {value!r} is not of {want!r}'s kind")
+            problems += [f"{o!r} repeated" for o in options if options.count(o) > 1]
             continue
         label = next(e for e in p.get("cells", [p]) if e["col"] == prompt.data["col"])
         problems += option_problems(
