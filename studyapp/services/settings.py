@@ -46,6 +46,17 @@ class Settings:
     #: Include calc (sizing) cards in the daily review.
     calc_in_review: bool = True
 
+    def problems(self) -> list[str]:
+        """Values the queue cannot work with (empty when all are fine)."""
+        from studyapp.core.session import SIBLING_MODES
+
+        out = []
+        if self.bury_siblings not in SIBLING_MODES:
+            out.append(f"bury_siblings: expected one of {', '.join(SIBLING_MODES)}")
+        if not 0.0 <= self.calc_new_share <= 1.0:
+            out.append("calc_new_share: expected a share from 0 to 1")
+        return out
+
     @classmethod
     def load(cls, session: Session) -> Settings:
         stored = {row.key: row.value_json for row in session.scalars(select(Setting))}
