@@ -20,7 +20,8 @@ from the same column first, then the same row, then the rest of the table, and o
 values of the same kind that do not look like another option qualify.  A recall
 whose answer the row label or column header already states is not offered (header
 ``教师 Llama-3-70B`` for ``70,553,706,496``); a side question is only offered when
-another column holds values of the same kind (else the unit names the column).  A
+another column holds values of the same kind (else the unit names the column) and
+the header does not spell the value's unit (``大小（GB）`` for ``16.06 GB``).  A
 card with no presentation left is not generated.
 
 A table qualifies with >= 2 body rows; the first column holds the row labels.  A
@@ -58,7 +59,13 @@ from studyapp.core.grading import (
     normalize,
 )
 from studyapp.core.model import CardSpec, GradeResult, ParsedNote, Prompt, Table
-from studyapp.core.value_kind import ValueKind, classify, gives_away, looks_alike
+from studyapp.core.value_kind import (
+    ValueKind,
+    classify,
+    gives_away,
+    header_names_unit,
+    looks_alike,
+)
 
 __all__ = [
     "COMPARISON_HEADERS",
@@ -289,6 +296,8 @@ class _TableCards:
         """Other headers whose column holds a value of this cell's kind (else no side question)."""
         t = self.table
         kind = self.kinds[r][c]
+        if header_names_unit(t.rows[r][c], t.header[c]):
+            return []  # the unit in the header names the column
         out: list[str] = []
         for c2 in sorted(self.value_cols, key=lambda k: (abs(k - c), k)):
             if c2 == c or not t.header[c2] or looks_alike(t.header[c2], t.header[c]):

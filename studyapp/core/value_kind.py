@@ -34,8 +34,10 @@ __all__ = [
     "ValueKind",
     "classify",
     "gives_away",
+    "header_names_unit",
     "looks_alike",
     "option_problems",
+    "unit_of",
 ]
 
 
@@ -193,6 +195,28 @@ def gives_away(answer: str, question_parts: Iterable[str]) -> bool:
             if size and abs(value - size) <= 0.15 * size:
                 return True
     return False
+
+
+def unit_of(value: str) -> str:
+    """The unit written after a value's leading number (``16.06 GB`` → ``gb``), else ""."""
+    m = _LEADING_NUMBER_RE.match(_fold(value))
+    if m is None:
+        return ""
+    unit = re.match(r"\s*([a-z]+(?:/[a-z]+)?)", m["rest"])
+    return unit.group(1) if unit else ""
+
+
+def header_names_unit(value: str, header: str) -> bool:
+    """Whether ``header`` spells the value's unit (``大小（GB）`` for ``16.06 GB``).
+
+    Asking which column holds ``16.06 GB`` between ``大小（GB）`` and ``大小（GiB）`` is
+    then a reading exercise, not recall.
+    """
+    unit = unit_of(value)
+    return (
+        bool(unit)
+        and re.search(rf"(?<![a-z]){re.escape(unit)}(?![a-z])", _fold(header)) is not None
+    )
 
 
 def option_problems(

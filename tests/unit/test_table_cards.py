@@ -159,6 +159,12 @@ def test_cell_card_offers_recall_and_side_only_with_same_kind_columns() -> None:
     assert side.data["mode"] == "side"
 
 
+def test_no_side_question_when_the_header_spells_the_unit() -> None:
+    gguf = table_cards(bundled(REPO / "notes/压缩/gguf-量化等级.md"))
+    size = next(c for c in gguf if c.title == "F16 — 大小（GB）")
+    assert size.payload["presentations"] == ["recall"]  # 大小（GB） vs 大小（GiB）: read the unit
+
+
 def test_header_that_states_the_answer_is_not_asked() -> None:
     parsed = bundled(REPO / "notes/压缩/知识蒸馏.md")
     titles = {c.title for c in table_cards(parsed)}

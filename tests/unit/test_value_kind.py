@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from studyapp.core.value_kind import ValueKind, classify, gives_away, looks_alike, option_problems
+from studyapp.core.value_kind import (
+    ValueKind,
+    classify,
+    gives_away,
+    header_names_unit,
+    looks_alike,
+    option_problems,
+    unit_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +89,11 @@ def test_option_problems_names_each_fault() -> None:
     assert len(problems) == 2 and all("number:bytes" in p for p in problems)
     assert option_problems("最小", ["最小", "**最小**"])[0].endswith("look alike")
     assert "gives" in option_problems("16", ["16", "8"], ["F16", "bpw"])[0]
+
+
+def test_header_names_unit() -> None:
+    assert header_names_unit("16.06 GB", "大小（GB）")
+    assert not header_names_unit("16.06 GB", "大小（GiB，llama.cpp 打印值）")
+    assert not header_names_unit("512 KiB", "每 token")
+    assert not header_names_unit("存储、内存", "边缘设备部署")
+    assert unit_of("约 4.91 GB") == "gb" and unit_of("8.5") == ""
