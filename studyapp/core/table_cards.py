@@ -46,8 +46,8 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from studyapp.core.grading import (
     DEFAULT_POLICY,
@@ -75,7 +75,6 @@ __all__ = [
     "TYPED_MAX_CHARS",
     "grade_table",
     "is_comparison",
-    "limit_per_note",
     "presentation_of",
     "table_cards",
     "table_prompt",
@@ -97,8 +96,6 @@ TYPED_MAX_CHARS = 40
 COMPARISON_HEADERS = frozenset(
     {"维度", "指标", "技术", "因素", "对比", "对比项", "方面", "特性", "项目", "比较", "属性"}
 )
-
-T = TypeVar("T")
 
 
 def _esc(text: str) -> str:
@@ -543,27 +540,3 @@ def grade_table(
         expected=prompt.expected,
         feedback=feedback,
     )
-
-
-def limit_per_note(
-    items: Iterable[T],
-    note_key: Callable[[T], Hashable],
-    per_note_limit: int,
-    used: Mapping[Hashable, int] | None = None,
-) -> list[T]:
-    """Keep at most ``per_note_limit`` items per note, in the given order.
-
-    One table of 7 rows yields ~28 cards; without a cap a single note would fill a
-    day's queue.  ``used`` gives how many table cards of a note were already shown
-    today, so the cap holds across several calls in one study day.
-    """
-    if per_note_limit < 0:
-        raise ValueError(f"per_note_limit must be >= 0, got {per_note_limit}")
-    counts: dict[Hashable, int] = dict(used or {})
-    kept: list[T] = []
-    for item in items:
-        key = note_key(item)
-        if counts.get(key, 0) < per_note_limit:
-            counts[key] = counts.get(key, 0) + 1
-            kept.append(item)
-    return kept

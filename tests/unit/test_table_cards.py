@@ -17,7 +17,6 @@ from studyapp.core.table_cards import (
     POOL_LIMIT,
     grade_table,
     is_comparison,
-    limit_per_note,
     presentation_of,
     table_cards,
     table_prompt,
@@ -457,17 +456,3 @@ def test_grade_maps_time_and_hints(cell_card: CardSpec) -> None:
     assert grade_table(prompt, right, 3000, policy=GradingPolicy(fast_ms=1000)).grade == 4
     wrong = grade_table(prompt, "x", 3000)
     assert (wrong.correct, wrong.grade, wrong.expected) == (False, 1, prompt.expected)
-
-
-def test_limit_per_note_is_order_preserving() -> None:
-    items = [("a", 1), ("b", 1), ("a", 2), ("a", 3), ("b", 2), ("c", 1)]
-    assert limit_per_note(items, lambda i: i[0], 2) == [
-        ("a", 1),
-        ("b", 1),
-        ("a", 2),
-        ("b", 2),
-        ("c", 1),
-    ]
-    assert limit_per_note(items, lambda i: i[0], 2, used={"a": 2}) == [("b", 1), ("b", 2), ("c", 1)]
-    with pytest.raises(ValueError):
-        limit_per_note(items, lambda i: i[0], -1)
