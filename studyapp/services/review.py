@@ -116,7 +116,13 @@ class ReviewService:
         limit: int | None = None,
         today: date | None = None,
     ) -> list[QueueItem]:
-        """Today's queue: overdue oldest first, then new cards within the daily limit."""
+        """Today's queue: due reviews oldest first, then today's new cards.
+
+        Siblings are buried (``bury_siblings``), new cards interleaved across folders,
+        notes and kinds (:func:`studyapp.core.session.interleave_new`), and the
+        ``new_per_day``/``new_per_note`` limits counted from today's log.  Cards of one
+        note are spread apart.
+        """
         day = today or self.coll.today()
         settings = self.coll.settings
         with self.coll.session() as session:
