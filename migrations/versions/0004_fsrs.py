@@ -5,11 +5,8 @@ scheduler that answered, FSRS state before the answer for undo) and two new tabl
 Batch mode copies ``review_log`` into a new table with every row; the runner keeps
 foreign keys off while it does, so no ``ON DELETE CASCADE`` fires.
 
-``down_revision`` is 0002 on this branch; 0003 is being written in parallel and the
-merge re-points this file onto it.
-
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -21,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""``studyapp history``: the review log, newest first."""
+"""``studyapp history``: the review log, newest first; cram answers are marked ``(cram)``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         print_json(rows)
         return 0
     for r in rows:
-        flags = " (cram)" if r["cram"] else "" + (" (undone)" if r["undone"] else "")
+        flags = (" (cram)" if r["cram"] else "") + (" (undone)" if r["undone"] else "")
         print(
             f"{r['study_day']}  grade {r['grade']}  {r['kind']:<5} {r['title']}  "
             f"→ {r['due_after'] or '-'}{flags}"

@@ -10,19 +10,28 @@ comes back later in the same session until it is answered with 4 or 5, as
 from __future__ import annotations
 
 import heapq
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 __all__ = [
     "RELEARN_GRADE",
+    "SIBLING_MODES",
     "AnswerOutcome",
     "QueueItem",
     "ReviewSession",
     "SessionSummary",
     "build_queue",
+    "bury_siblings",
+    "interleave_new",
+    "note_key",
 ]
+
+#: ``bury_siblings`` setting values: ``row`` (default) shows at most one card of a table
+#: row per study day; ``note`` at most one card of a note per study day (Anki's "bury
+#: siblings" with a note as Anki's note); ``off`` buries nothing.
+SIBLING_MODES = ("row", "note", "off")
 
 #: A card answered below this grade is shown again in the same session.
 RELEARN_GRADE = 4
@@ -41,13 +50,142 @@ class QueueItem:
     kind: str
     due: date | None
     sibling_key: str = ""
+    folder: str = ""
+
+
+def note_key(item: QueueItem) -> str:
+    """The key that groups a note's cards (calc cards share one deck key)."""
+    return f"note:{item.note_id}" if item.note_id is not None else "calc"
+
+
+def _bury_key(item: QueueItem, mode: str) -> str:
+    if mode == "note":
+        return note_key(item)
+    if mode == "row":
+        # Sibling keys name a row within its note (heading path and row label).
+        ok = item.sibling_key and item.kind != "calc" and item.note_id is not None
+        return f"{item.note_id}|{item.sibling_key}" if ok else ""
+    return ""
+
+
+def bury_siblings(
+    items: Sequence[QueueItem], mode: str, seen_today: Collection[str] = ()
+) -> tuple[list[QueueItem], set[str]]:
+    """Keep the first card of each sibling group; drop groups already seen today.
+
+    A table row's cells answer each other, so showing two of them in one day turns
+    the second into a reading exercise.  ``seen_today`` holds the bury keys
+    (``<note id>|<sibling key>`` in ``row`` mode, ``note:<id>`` in ``note`` mode) of cards answered earlier this study day,
+    read from the log, so a second session the same day buries them too.  Returns
+    the kept items and the keys now taken (``seen_today`` included).
+    """
+    if mode not in SIBLING_MODES:
+        raise ValueError(f"bury_siblings must be one of {SIBLING_MODES}, got {mode!r}")
+    taken = set(seen_today)
+    kept: list[QueueItem] = []
+    for item in items:
+        key = _bury_key(item, mode)
+        if key and key in taken:
+            continue
+        if key:
+            taken.add(key)
+        kept.append(item)
+    return kept, taken
+
+
+def interleave_new(
+    new: Sequence[QueueItem],
+    *,
+    limit: int,
+    per_note_limit: int,
+    used_per_note: Mapping[int, int] | None = None,
+    calc_share: float = 0.0,
+    bury_mode: str = "row",
+    seen_today: Collection[str] = (),
+) -> list[QueueItem]:
+    """Today's new cards, gathered round-robin across folders, notes and kinds.
+
+    Without it the first notes in import order filled every day (whole folders
+    waited weeks).  Notes are ordered by taking one note of each folder in turn
+    (folders by name, notes in the given order, i.e. import order); then each round
+    takes one card from every note that has not reached ``per_note_limit`` new
+    cards today (``used_per_note``: counted from the log).  A note gives its cards in
+    the given order (note card first, then its tables in document order), skipping
+    cards whose row (or note, in ``note`` mode) is already taken today, so a row's
+    new cells are introduced on different days.  Calc cards (``note_id`` None) take
+    every ``round(1 / calc_share)``-th place when ``calc_share`` > 0.  At most
+    ``limit`` cards.
+    """
+    if per_note_limit < 0 or limit < 0:
+        raise ValueError("limits must be >= 0")
+    if not 0.0 <= calc_share <= 1.0:
+        raise ValueError(f"calc_share must be within 0..1, got {calc_share}")
+    used = dict(used_per_note or {})
+    calc = [i for i in new if i.note_id is None]
+    per_note: dict[int, list[QueueItem]] = defaultdict(list)
+    folder_notes: dict[str, list[int]] = defaultdict(list)
+    for item in new:
+        if item.note_id is None:
+            continue
+        if item.note_id not in per_note:
+            folder_notes[item.folder].append(item.note_id)
+        per_note[item.note_id].append(item)
+    order: list[int] = []
+    columns = [folder_notes[f] for f in sorted(folder_notes)]
+    for depth in range(max((len(c) for c in columns), default=0)):
+        order.extend(c[depth] for c in columns if depth < len(c))
+    every = round(1 / calc_share) if calc_share > 0 else 0
+    taken = set(seen_today)
+    cursor = dict.fromkeys(order, 0)
+    out: list[QueueItem] = []
+    calc_iter = iter(calc)
+
+    def add_calc() -> bool:
+        item = next(calc_iter, None)
+        if item is None:
+            return False
+        out.append(item)
+        return True
+
+    active = [n for n in order if used.get(n, 0) < per_note_limit]
+    while len(out) < limit and active:
+        still: list[int] = []
+        for note_id in active:
+            if len(out) >= limit:
+                break
+            if every and (len(out) + 1) % every == 0 and add_calc() and len(out) >= limit:
+                break
+            cards = per_note[note_id]
+            pos = cursor[note_id]
+            while pos < len(cards) and (key := _bury_key(cards[pos], bury_mode)) in taken and key:
+                pos += 1
+            if pos >= len(cards):
+                cursor[note_id] = pos
+                continue
+            item = cards[pos]
+            cursor[note_id] = pos + 1
+            key = _bury_key(item, bury_mode)
+            if key:
+                taken.add(key)
+            out.append(item)
+            used[note_id] = used.get(note_id, 0) + 1
+            if used[note_id] < per_note_limit and cursor[note_id] < len(cards):
+                still.append(note_id)
+        active = still
+    while len(out) < limit and every and add_calc():
+        pass  # the notes ran out: the rest of the day's places go to calc cards
+    return out
 
 
 #: How many items after a clashing one :func:`_spread` scans before asking its heap.
 _LOOKAHEAD = 8
 
 
-def _spread(items: Sequence[QueueItem], prev_key: str = "") -> list[QueueItem]:
+def _spread(
+    items: Sequence[QueueItem],
+    prev_key: str = "",
+    key_of: Callable[[QueueItem], str] | None = None,
+) -> list[QueueItem]:
     """Reorder ``items`` so no two siblings are adjacent where that is possible.
 
     Greedy and order-preserving: at each position take the earliest remaining item
@@ -73,7 +211,7 @@ def _spread(items: Sequence[QueueItem], prev_key: str = "") -> list[QueueItem]:
     one, the maximum drops by at most one a step) only for the last items.
     """
     n = len(items)
-    keys = [it.sibling_key for it in items]
+    keys = [key_of(it) if key_of else it.sibling_key for it in items]
     nxt = [n] * n  # next position with the same key (n: none)
     first: dict[str, int] = {}  # each key's first position not yet known to be taken
     for pos in range(n - 1, -1, -1):
@@ -177,6 +315,7 @@ def build_queue(
     new: Sequence[QueueItem],
     new_limit: int,
     new_done_today: int = 0,
+    key: Callable[[QueueItem], str] | None = None,
 ) -> list[QueueItem]:
     """Order a session: due reviews oldest-due first, then up to the day's new cards.
 
@@ -184,13 +323,15 @@ def build_queue(
     and a session cut short should have spent its time on them.  New cards keep the
     caller's order (e.g. by note) and are limited to ``new_limit - new_done_today``.
     Siblings are then spread apart within each part (and across the seam), so the
-    answer to one cell is not on screen just before its neighbour is asked.
+    answer to one cell is not on screen just before its neighbour is asked.  ``key``
+    (default: the sibling key) names the groups to spread, e.g. :func:`note_key`.
     """
     reviews = sorted(due, key=lambda i: (i.due or date.min, i.card_id))
     fresh = list(new[: max(0, new_limit - new_done_today)])
-    spread_reviews = _spread(reviews)
-    seam = spread_reviews[-1].sibling_key if spread_reviews else ""
-    return spread_reviews + _spread(fresh, seam)
+    spread_reviews = _spread(reviews, key_of=key)
+    last = spread_reviews[-1] if spread_reviews else None
+    seam = "" if last is None else (key(last) if key else last.sibling_key)
+    return spread_reviews + _spread(fresh, seam, key_of=key)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ the *new* EF.  Everything here is pure: ``today`` is always a parameter.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import IntEnum
@@ -24,14 +24,12 @@ __all__ = [
     "DEFAULT_EF",
     "GRADE_LABELS",
     "MIN_EF",
-    "NOTE_CARD_WEIGHT",
     "Grade",
     "SrsState",
     "card_mastery",
     "forecast",
     "initial_ef",
     "is_due",
-    "note_mastery",
     "retention",
     "review",
     "state_from_frontmatter",
@@ -236,8 +234,6 @@ _EF_WEIGHT = 0.25
 #: Each lapse multiplies mastery by this, counting at most ``_MAX_LAPSES`` of them.
 LAPSE_FACTOR = 0.85
 _MAX_LAPSES = 4
-#: Suggested weight of a note's own (whole-answer) card relative to its table cards.
-NOTE_CARD_WEIGHT = 2.0
 
 
 def card_mastery(state: SrsState) -> float:
@@ -258,25 +254,6 @@ def card_mastery(state: SrsState) -> float:
     by_ef = (1.0 - _EF_WEIGHT) + _EF_WEIGHT * ef_norm
     penalty = LAPSE_FACTOR ** min(state.lapses, _MAX_LAPSES)
     return min(1.0, max(0.0, by_interval * by_ef * penalty))
-
-
-def note_mastery(states: Sequence[SrsState], weights: Sequence[float] | None = None) -> float:
-    """Weighted mean of :func:`card_mastery` over a note's cards (0.0 for no cards).
-
-    Callers may pass :data:`NOTE_CARD_WEIGHT` for the note's own card so that
-    recalling the whole answer counts more than any single table cell.  The result
-    is unrounded; the caller rounds it for frontmatter (``mastery_level``).
-    """
-    if weights is None:
-        weights = [1.0] * len(states)
-    if len(weights) != len(states):
-        raise ValueError(f"{len(weights)} weights for {len(states)} cards")
-    if any(w < 0 for w in weights):
-        raise ValueError("weights must be non-negative")
-    total = float(sum(weights))
-    if not states or total == 0.0:
-        return 0.0
-    return sum(w * card_mastery(s) for s, w in zip(states, weights, strict=True)) / total
 
 
 # --- statistics ----------------------------------------------------------------------------

@@ -1,33 +1,44 @@
-"""Quiz cards from the comparison tables of a note.
+"""Quiz cards from the comparison tables of a note: one card per fact.
 
-The user's notes compare things in tables (edge vs cloud, per technique), and the
-fact worth drilling is usually "which side does this value belong to".  So:
+A table cell is one fact and gets at most one card.  Which way it is asked is a
+*presentation* chosen per review from the prompt's seed (like typed vs multiple
+choice), so every way of asking a fact shares one schedule:
 
-* ``cell`` — recall a cell given its row label and column header, as multiple choice
-  whose first distractor is the same row's other column (the edge/cloud mix-up
-  is the mistake worth catching), then cells of the same column, then the rest of
-  the table;
-* ``side`` — given a cell, which column does it belong to (tables with >= 2 value
-  columns);
-* ``kv`` — recall the value of a two-column key/value table.
+* ``row`` — a two-column comparison table (edge vs cloud: the first header is a
+  dimension word such as 维度/指标/技术/因素) gets one card per **row**: the row is the
+  fact ("主要约束: which belongs to 边缘, which to 云端?").  Its two cells answer each
+  other, so separate cards would schedule the same fact twice.  Presentations:
+  ``recall:<col>`` (the value of one side) and ``pair`` (which assignment of values
+  to sides is right).
+* ``cell`` — a table with three or more value columns, or a two-column table that
+  is not a comparison (``方法 | 重要性依据 | 是否更新剩余权重``), gets one card per
+  cell.  Presentations: ``recall`` and ``side`` (which column holds this value).
+* ``kv`` — a key/value table (one value column): one card per row, ``recall`` only.
 
-Typing the answer instead of choosing it is a presentation option of ``cell`` and
-``kv`` cards (``table_prompt(..., typed=True)``), not a card of its own, so it shares
-the card's schedule.
+Options are of the answer's kind (:mod:`studyapp.core.value_kind`): distractors come
+from the same column first, then the same row, then the rest of the table, and only
+values of the same kind that do not look like another option qualify.  A recall
+whose answer the row label or column header already states is not offered (header
+``教师 Llama-3-70B`` for ``70,553,706,496``); a side question is only offered when
+another column holds values of the same kind (else the unit names the column) and
+the header does not spell the value's unit (``大小（GB）`` for ``16.06 GB``).  A
+card with no presentation left is not generated.
 
 A table qualifies with >= 2 body rows; the first column holds the row labels.  A
 row without a label, a column without a header, and a cell that is empty (or only
 punctuation such as ``-``) or says the same as another value cell of its row give no
-card: the question would have no single right answer.  A card with no possible
-distractor is skipped too.
+card (or, in a row card, no recall of that cell).
 
 Anchors are structural and readable, never a hash of the wording:
-``table|<heading path>|<header cells>|<row label>|<column label>|<mode>``, each
-component backslash-escaping ``\\ | , / #``.  The heading path leaves out the note's
-title (H1), which identity already covers through the note path.  Editing any other
-cell keeps every anchor; renaming a row or column label retires that row's or
-column's cards (by design: it is a different fact).  A repeated row label, column
-header or (heading, header) table gets a ``#2``, ``#3`` ... suffix.
+``table|<heading path>|<header cells>|<row label>`` for a row card and
+``table|<heading path>|<header cells>|<row label>|<column label>`` for cell and kv
+cards, each component backslash-escaping ``\\ | , / #``.  The heading path leaves out
+the note's title (H1), which identity already covers through the note path.  Editing
+any other cell keeps every anchor; renaming a row or column label retires that row's
+or column's cards (by design: it is a different fact).  A repeated row label, column
+header or (heading, header) table gets a ``#2``, ``#3`` ... suffix.  Migration 0003
+maps the anchors of the earlier model (one card per cell *and* direction, with a
+``|cell``/``|side``/``|kv`` suffix) onto these.
 """
 
 from __future__ import annotations
@@ -35,8 +46,8 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from studyapp.core.grading import (
     DEFAULT_POLICY,
@@ -48,20 +59,29 @@ from studyapp.core.grading import (
     normalize,
 )
 from studyapp.core.model import CardSpec, GradeResult, ParsedNote, Prompt, Table
+from studyapp.core.value_kind import (
+    ValueKind,
+    classify,
+    gives_away,
+    header_names_unit,
+    looks_alike,
+)
 
 __all__ = [
+    "COMPARISON_HEADERS",
     "GRID_MAX_ROWS",
     "MAX_OPTIONS",
     "POOL_LIMIT",
     "TYPED_MAX_CHARS",
     "grade_table",
-    "limit_per_note",
+    "is_comparison",
+    "presentation_of",
     "table_cards",
     "table_prompt",
     "typed_ok",
 ]
 
-#: Distractors stored per card; a prompt draws its three from them with its seed.
+#: Distractors stored per asked cell; a prompt draws its three from them with its seed.
 POOL_LIMIT = 6
 #: Options shown for a choice question (answer included): numbered 1-4 / a-d.
 MAX_OPTIONS = 4
@@ -71,8 +91,11 @@ MAX_OPTIONS = 4
 GRID_MAX_ROWS = 5
 #: Longer answers are offered as choice only: nobody types a paragraph from memory.
 TYPED_MAX_CHARS = 40
-
-T = TypeVar("T")
+#: First-column headers that mark a two-column table as a comparison of its two value
+#: columns (rows are dimensions, columns the things compared): its row is the fact.
+COMPARISON_HEADERS = frozenset(
+    {"维度", "指标", "技术", "因素", "对比", "对比项", "方面", "特性", "项目", "比较", "属性"}
+)
 
 
 def _esc(text: str) -> str:
@@ -107,13 +130,17 @@ def _grid(table: Table, row: int) -> dict[str, Any]:
     }
 
 
+def is_comparison(table: Table) -> bool:
+    """Whether a table compares its two value columns row by row (edge vs cloud)."""
+    return len(table.header) == 3 and normalize(table.header[0]) in COMPARISON_HEADERS
+
+
 class _TableCards:
     """Card generation for one table.
 
-    Every cell is analysed for grading once (:func:`analyse_answer`), and whether two
-    cells state the same fact is decided once per pair: building the distractor pools
-    compares each cell with most others, and re-normalising and re-parsing both
-    strings per comparison made this quadratic in string processing.
+    Every cell is analysed for grading and classified once; whether two cells state
+    the same fact is decided once per pair (building the pools compares each cell
+    with most others).
     """
 
     def __init__(self, table: Table, path_key: str, header_key: str) -> None:
@@ -124,7 +151,9 @@ class _TableCards:
         # Value cells only (index c - 1): row labels are never answers or distractors.
         self.forms = [[analyse_answer(cell) for cell in row[1:]] for row in table.rows]
         self.norms = [["", *(form.norm for form in row)] for row in self.forms]
-        self.header_norms = [normalize(h) for h in table.header]
+        self.kinds: list[list[ValueKind | None]] = [
+            [None, *(classify(cell) for cell in row[1:])] for row in table.rows
+        ]
         self.col_keys = _numbered(table.header)
         self.row_keys = _numbered(row[0] for row in table.rows)
         self._same: dict[tuple[int, int, int, int], bool] = {}
@@ -142,21 +171,22 @@ class _TableCards:
         table = self.table
         if len(table.rows) < 2 or not self.value_cols:
             return []
-        multi = len(self.value_cols) >= 2
         out: list[CardSpec] = []
+        row_unit = is_comparison(table)
         for r, row in enumerate(table.rows):
             if not row[0]:
                 continue
-            for c in self.value_cols:
-                if not self._askable(r, c) or (multi and not table.header[c]):
-                    continue
-                card = self._recall_card(r, c, "cell" if multi else "kv")
+            if row_unit:
+                card = self._row_card(r)
                 if card is not None:
                     out.append(card)
-                if multi:
-                    side = self._side_card(r, c)
-                    if side is not None:
-                        out.append(side)
+                continue
+            for c in self.value_cols:
+                if not self._askable(r, c) or (len(self.value_cols) > 1 and not table.header[c]):
+                    continue
+                card = self._cell_card(r, c)
+                if card is not None:
+                    out.append(card)
         return out
 
     def _askable(self, r: int, c: int) -> bool:
@@ -166,34 +196,58 @@ class _TableCards:
         )
 
     def _pool(self, r: int, c: int) -> tuple[list[str], int]:
-        """Ordered distractors: same row first, then same column, then the rest.
+        """Distractors of the answer's kind: same column first, then same row, then the rest.
 
-        Returns the pool (at most ``POOL_LIMIT``) and how many of it come from the row.
+        Returns the pool (at most ``POOL_LIMIT``) and how many of it come from the column.
         """
-        rows, norms, value_cols = self.table.rows, self.norms, self.value_cols
-        seen = {norms[r][c]}
+        rows, norms, kinds = self.table.rows, self.norms, self.kinds
+        kind = kinds[r][c]
         pool: list[str] = []
+        answer = rows[r][c]
 
         def fill(candidates: Iterable[tuple[int, int]]) -> None:
             for r2, c2 in candidates:
                 if len(pool) >= POOL_LIMIT:
                     return
-                norm = norms[r2][c2]
-                if not norm or norm in seen:
+                value = rows[r2][c2]
+                if not norms[r2][c2] or kinds[r2][c2] != kind:
                     continue
                 if self._same_fact(r, c, r2, c2):
                     continue  # the same fact in other words would be graded as a wrong pick
-                seen.add(norm)
-                pool.append(rows[r2][c2])
+                if any(looks_alike(value, other) for other in (answer, *pool)):
+                    continue
+                pool.append(value)
 
-        fill((r, c2) for c2 in value_cols if c2 != c)
-        in_row = len(pool)
         others = [r2 for r2 in range(len(rows)) if r2 != r]
         fill((r2, c) for r2 in others)
-        fill((r2, c2) for r2 in others for c2 in value_cols if c2 != c)
-        return pool, in_row
+        in_col = len(pool)
+        fill((r, c2) for c2 in self.value_cols if c2 != c)
+        fill((r2, c2) for r2 in others for c2 in self.value_cols if c2 != c)
+        return pool, in_col
 
-    def _payload(self, r: int, c: int, mode: str) -> dict[str, Any]:
+    def _recall_ok(self, r: int, c: int, pool: list[str]) -> bool:
+        table = self.table
+        cell = table.rows[r][c]
+        if gives_away(cell, (table.rows[r][0], table.header[c])):
+            return False
+        # Without a distractor of its kind the recall is asked typed (short cells only).
+        return bool(pool) or len(cell) <= TYPED_MAX_CHARS
+
+    def _cell_entry(self, r: int, c: int) -> dict[str, Any]:
+        pool, in_col = self._pool(r, c)
+        t = self.table
+        return {
+            "col": c,
+            "column_label": t.header[c],
+            "column_label_display": t.header_display[c],
+            "cell": t.rows[r][c],
+            "cell_display": t.rows_display[r][c],
+            "distractors": pool,
+            "column_distractors": in_col,
+            "recall": self._recall_ok(r, c, pool),
+        }
+
+    def _base(self, r: int, mode: str) -> dict[str, Any]:
         t = self.table
         return {
             "mode": mode,
@@ -202,60 +256,83 @@ class _TableCards:
             "header_display": list(t.header_display),
             "row_label": t.rows[r][0],
             "row_label_display": t.rows_display[r][0],
-            "column_label": t.header[c],
-            "column_label_display": t.header_display[c],
-            "cell": t.rows[r][c],
-            "cell_display": t.rows_display[r][c],
             "row": r,
-            "col": c,
             "grid": _grid(t, r),
             "sibling_key": f"{self.path_key}|{self.row_keys[r]}",
             "table_line": t.start_line,
         }
 
-    def _anchor(self, r: int, c: int, mode: str) -> str:
-        return "|".join(
-            ("table", self.path_key, self.header_key, self.row_keys[r], self.col_keys[c], mode)
-        )
+    def _anchor(self, r: int, c: int | None) -> str:
+        parts = ["table", self.path_key, self.header_key, self.row_keys[r]]
+        if c is not None:
+            parts.append(self.col_keys[c])
+        return "|".join(parts)
 
-    def _recall_card(self, r: int, c: int, mode: str) -> CardSpec | None:
-        pool, in_row = self._pool(r, c)
-        if not pool:
+    def _cell_card(self, r: int, c: int) -> CardSpec | None:
+        multi = len(self.value_cols) >= 2
+        entry = self._cell_entry(r, c)
+        presentations = ["recall"] if entry["recall"] else []
+        side = self._side_options(r, c) if multi else []
+        if side:
+            presentations.append("side")
+        if not presentations:
             return None
-        payload = self._payload(r, c, mode)
+        payload = self._base(r, "cell" if multi else "kv")
+        payload.update(entry)
         payload.update(
-            answer=payload["cell"],
-            answer_display=payload["cell_display"],
-            distractors=pool,
-            row_distractors=in_row,
+            answer=entry["cell"],
+            answer_display=entry["cell_display"],
+            side_distractors=side,
+            presentations=presentations,
         )
         label = payload["row_label"]
-        title = f"{label} — {payload['column_label']}" if payload["column_label"] else label
-        return CardSpec(kind="table", anchor=self._anchor(r, c, mode), title=title, payload=payload)
+        title = f"{label} — {entry['column_label']}" if entry["column_label"] else label
+        return CardSpec(kind="table", anchor=self._anchor(r, c), title=title, payload=payload)
 
-    def _side_card(self, r: int, c: int) -> CardSpec | None:
-        header = self.table.header
-        norms = self.header_norms
-        seen = {norms[c]}
-        others: list[str] = []
+    def _side_options(self, r: int, c: int) -> list[str]:
+        """Other headers whose column holds a value of this cell's kind (else no side question)."""
+        t = self.table
+        kind = self.kinds[r][c]
+        if header_names_unit(t.rows[r][c], t.header[c]):
+            return []  # the unit in the header names the column
+        out: list[str] = []
         for c2 in sorted(self.value_cols, key=lambda k: (abs(k - c), k)):
-            norm = norms[c2]
-            if c2 != c and norm and norm not in seen:
-                seen.add(norm)
-                others.append(header[c2])
-        if not others:
+            if c2 == c or not t.header[c2] or looks_alike(t.header[c2], t.header[c]):
+                continue
+            if any(looks_alike(t.header[c2], o) for o in out):
+                continue
+            if any(self.kinds[r2][c2] == kind for r2 in range(len(t.rows))):
+                out.append(t.header[c2])
+        return out[: MAX_OPTIONS - 1]
+
+    def _row_card(self, r: int) -> CardSpec | None:
+        """The row of a two-column comparison as one card (see the module docstring)."""
+        t = self.table
+        c1, c2 = self.value_cols
+        if not (t.header[c1] and t.header[c2]):
             return None
-        payload = self._payload(r, c, "side")
+        cells = [self._cell_entry(r, c) for c in (c1, c2) if self._askable(r, c)]
+        presentations = [f"recall:{e['col']}" for e in cells if e["recall"]]
+        label = t.rows[r][0]
+        pair_ok = len(cells) == 2 and not any(
+            gives_away(e["cell"], (label, t.header[e["col"]])) for e in cells
+        )
+        if pair_ok:
+            presentations.append("pair")
+        if not presentations:
+            return None
+        payload = self._base(r, "row")
         payload.update(
-            answer=header[c],
-            answer_display=self.table.header_display[c],
-            distractors=others[:POOL_LIMIT],
-            row_distractors=0,
+            col=c1,
+            cells=cells,
+            answer=" ／ ".join(f"{e['column_label']}: {e['cell']}" for e in cells),
+            answer_display=" ／ ".join(
+                f"{e['column_label_display']}: {e['cell_display']}" for e in cells
+            ),
+            presentations=presentations,
         )
-        title = f"{payload['row_label']} — 哪一列: {payload['cell']}"
-        return CardSpec(
-            kind="table", anchor=self._anchor(r, c, "side"), title=title, payload=payload
-        )
+        title = f"{label} — {t.header[c1]} / {t.header[c2]}"
+        return CardSpec(kind="table", anchor=self._anchor(r, None), title=title, payload=payload)
 
 
 def table_cards(parsed: ParsedNote) -> list[CardSpec]:
@@ -275,60 +352,106 @@ def table_cards(parsed: ParsedNote) -> list[CardSpec]:
     return out
 
 
+def _recall_entries(payload: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """``(presentation, cell entry)`` for each recall presentation of a card."""
+    mode = payload.get("mode")
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for pres in payload.get("presentations", ()):
+        if mode == "row" and str(pres).startswith("recall:"):
+            col = int(str(pres).split(":", 1)[1])
+            out.extend((str(pres), e) for e in payload.get("cells", ()) if int(e["col"]) == col)
+        elif pres == "recall":
+            out.append(("recall", payload))
+    return out
+
+
 def typed_ok(payload: Mapping[str, Any]) -> bool:
-    """Whether a card may be asked as typed recall (short ``cell``/``kv`` answers only)."""
-    return payload.get("mode") in ("cell", "kv") and len(str(payload["answer"])) <= TYPED_MAX_CHARS
+    """Whether a card has a recall presentation short enough to be typed."""
+    return any(len(str(e["cell"])) <= TYPED_MAX_CHARS for _p, e in _recall_entries(payload))
+
+
+def presentation_of(payload: Mapping[str, Any], seed: int, typed: bool = False) -> str:
+    """The presentation a review with ``seed`` uses (see the module docstring).
+
+    Drawn uniformly from the card's presentations; with ``typed`` only from the
+    recalls short enough to type (falling back to the choice presentations).
+    """
+    rng = random.Random(seed)
+    presentations = [str(p) for p in payload.get("presentations", ())]
+    if typed:
+        typable = [p for p, e in _recall_entries(payload) if len(str(e["cell"])) <= TYPED_MAX_CHARS]
+        if typable:
+            return rng.choice(typable)
+    if not presentations:
+        raise ValueError("a table card without presentations")
+    return rng.choice(presentations)
+
+
+def _draw(pool: list[str], in_col: int, rng: random.Random) -> list[str]:
+    """Up to three distractors: same-column ones first, drawn by the seed."""
+    want = min(MAX_OPTIONS - 1, len(pool))
+    col, rest = pool[:in_col], pool[in_col:]
+    if len(col) >= want:
+        return rng.sample(col, want)
+    return col + rng.sample(rest, want - len(col))
 
 
 def table_prompt(payload: Mapping[str, Any], seed: int, typed: bool = False) -> Prompt:
     """One presentation of a table card; the same ``seed`` always gives the same prompt.
 
-    Choice prompts show the answer and up to three distractors in an order shuffled
-    by ``random.Random(seed)``; the same-row distractors are always among them and
-    the remaining places are drawn (by the seed) from the rest of the pool, so
-    repeated reviews vary.  ``typed`` applies to ``cell``/``kv`` cards; a ``side``
-    card is always choice.
+    The seed picks the presentation (:func:`presentation_of`) and the distractors
+    (same column first), and shuffles the options.  ``typed`` asks a recall
+    presentation as typed text when the card has a short enough one.
     """
-    rng = random.Random(seed)
-    mode = str(payload["mode"])
-    answer = str(payload["answer"])
-    pool = [str(d) for d in payload.get("distractors", ())]
-    row_label, column_label = str(payload["row_label"]), str(payload["column_label"])
-    if mode == "side":
-        question = f"{row_label}：「{payload['cell']}」属于哪一列?"
-        chosen = pool[: MAX_OPTIONS - 1]
-        typed = False
-    else:
-        question = f"{row_label} — {column_label}?" if column_label else f"{row_label}?"
-        first = pool[: min(int(payload.get("row_distractors", 0)), MAX_OPTIONS - 1)]
-        rest = pool[len(first) :]
-        chosen = first + rng.sample(rest, min(MAX_OPTIONS - 1 - len(first), len(rest)))
-    data = {
-        key: payload[key]
-        for key in (
-            "mode",
-            "row",
-            "col",
-            "grid",
-            "sibling_key",
-            "cell",
-            "cell_display",
-            "answer_display",
-        )
-        if key in payload
-    }
+    pres = presentation_of(payload, seed, typed)
+    # A stream of its own for the options, so they do not follow the presentation draw.
+    rng = random.Random(f"{seed}/options")
+    row_label = str(payload["row_label"])
     context = " / ".join(str(p) for p in payload.get("heading_path", ()))
-    if typed:
-        return Prompt(
-            kind="table",
-            question=question,
-            answer_mode="typed",
-            expected=answer,
-            seed=seed,
-            context=context,
-            data=data,
+    data: dict[str, Any] = {
+        key: payload[key] for key in ("row", "grid", "sibling_key") if key in payload
+    }
+    data["presentation"] = pres
+    if pres == "pair":
+        cells = list(payload["cells"])
+        question = f"{row_label}：哪一组对应正确？"
+        options, answer = _pair_options(cells, rng)
+        data.update(mode="row", col=int(cells[0]["col"]), answer_display=payload["answer_display"])
+    elif pres == "side":
+        question = f"{row_label}：「{payload['cell']}」属于哪一列?"
+        answer = str(payload["column_label"])
+        options = [answer, *[str(d) for d in payload.get("side_distractors", ())]]
+        data.update(
+            mode="side",
+            col=int(payload["col"]),
+            cell=payload["cell"],
+            cell_display=payload["cell_display"],
+            answer_display=payload["column_label_display"],
         )
-    options = [answer, *chosen]
+    else:
+        ((_p, entry),) = [pe for pe in _recall_entries(payload) if pe[0] == pres]
+        column_label = str(entry["column_label"])
+        answer = str(entry["cell"])
+        question = f"{row_label} — {column_label}?" if column_label else f"{row_label}?"
+        data.update(
+            mode="cell",
+            col=int(entry["col"]),
+            cell=entry["cell"],
+            cell_display=entry["cell_display"],
+            answer_display=entry["cell_display"],
+        )
+        pool = [str(d) for d in entry.get("distractors", ())]
+        if (typed or not pool) and len(answer) <= TYPED_MAX_CHARS:
+            return Prompt(
+                kind="table",
+                question=question,
+                answer_mode="typed",
+                expected=answer,
+                seed=seed,
+                context=context,
+                data=data,
+            )
+        options = [answer, *_draw(pool, int(entry.get("column_distractors", 0)), rng)]
     rng.shuffle(options)
     return Prompt(
         kind="table",
@@ -341,6 +464,34 @@ def table_prompt(payload: Mapping[str, Any], seed: int, typed: bool = False) -> 
         correct_option=options.index(answer),
         data=data,
     )
+
+
+def _pair_text(labels: tuple[str, str], values: tuple[str, str]) -> str:
+    return f"{labels[0]}: {values[0]} ／ {labels[1]}: {values[1]}"
+
+
+def _pair_options(cells: list[Mapping[str, Any]], rng: random.Random) -> tuple[list[str], str]:
+    """The right assignment, the swapped one (same kinds only) and one-side substitutions.
+
+    A substitution replaces one side's value with a same-column distractor, so every
+    option pairs values of the answer's kinds in the answer's order.
+    """
+    a, b = cells
+    labels = (str(a["column_label"]), str(b["column_label"]))
+    right = (str(a["cell"]), str(b["cell"]))
+    answer = _pair_text(labels, right)
+    options = [answer]
+    if classify(right[0]) == classify(right[1]):
+        options.append(_pair_text(labels, (right[1], right[0])))
+    subs: list[str] = []
+    for i, entry in enumerate((a, b)):
+        in_col = [str(d) for d in entry["distractors"][: int(entry["column_distractors"])]]
+        for d in in_col:
+            values = (d, right[1]) if i == 0 else (right[0], d)
+            subs.append(_pair_text(labels, values))
+    rng.shuffle(subs)
+    options.extend(subs[: MAX_OPTIONS - len(options)])
+    return options, answer
 
 
 _CHOICE_KEY_RE = re.compile(r"\(?([0-9]+|[a-z])[.)、]?")
@@ -389,27 +540,3 @@ def grade_table(
         expected=prompt.expected,
         feedback=feedback,
     )
-
-
-def limit_per_note(
-    items: Iterable[T],
-    note_key: Callable[[T], Hashable],
-    per_note_limit: int,
-    used: Mapping[Hashable, int] | None = None,
-) -> list[T]:
-    """Keep at most ``per_note_limit`` items per note, in the given order.
-
-    One table of 7 rows yields ~28 cards; without a cap a single note would fill a
-    day's queue.  ``used`` gives how many table cards of a note were already shown
-    today, so the cap holds across several calls in one study day.
-    """
-    if per_note_limit < 0:
-        raise ValueError(f"per_note_limit must be >= 0, got {per_note_limit}")
-    counts: dict[Hashable, int] = dict(used or {})
-    kept: list[T] = []
-    for item in items:
-        key = note_key(item)
-        if counts.get(key, 0) < per_note_limit:
-            counts[key] = counts.get(key, 0) + 1
-            kept.append(item)
-    return kept

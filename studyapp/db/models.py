@@ -180,7 +180,8 @@ class CardLink(Base):
 class ReviewLog(Base):
     """Every answer, rich enough to replay SM-2 or fit another scheduler later.
 
-    ``writeback`` tracks the note write of a ``note`` card answer: ``pending`` until the
+    ``writeback`` tracks the note write of an answer (a ``note`` card answer, or a table
+    answer that moved the note's ``mastery_level`` by >= 0.01): ``pending`` until the
     file has been replaced, ``done`` after, ``deferred`` when the file could not be
     written (read-only, disk full, folder missing) and ``none`` for answers that do not
     touch a file.  Start-up reconciliation finishes pending and deferred rows.
@@ -189,7 +190,7 @@ class ReviewLog(Base):
     """
 
     __tablename__ = "review_log"
-    __table_args__ = (Index("ix_review_log_day", "study_day"),)
+    __table_args__ = (Index("ix_review_log_day", "study_day", "note_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)

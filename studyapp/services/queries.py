@@ -153,6 +153,7 @@ def history(coll: Collection, *, limit: int = 100) -> list[dict[str, Any]]:
                 "study_day": log.study_day.isoformat(),
                 "grade": log.grade,
                 "cram": log.cram,
+                "mode": "cram" if log.cram else "review",
                 "rescheduled": log.rescheduled,
                 "undone": log.undone,
                 "duration_ms": log.duration_ms,
@@ -245,7 +246,13 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
         per_day = dict(
             session.execute(
                 select(ReviewLog.study_day, func.count())
-                .where(ReviewLog.study_day >= since, ReviewLog.undone.is_(False))
+                # Cram answers are practice, not reviews: they never count in
+                # reviewed-today, the heatmap or the streak.
+                .where(
+                    ReviewLog.study_day >= since,
+                    ReviewLog.undone.is_(False),
+                    ReviewLog.cram.is_(False),
+                )
                 .group_by(ReviewLog.study_day)
             ).all()
         )

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,8 +20,15 @@ from sqlalchemy import String, func, select, type_coerce, update
 
 from studyapp.core.atomic import WriteConflict, atomic_write
 from studyapp.core.frontmatter_io import sha256_hex
-from studyapp.core.session import QueueItem, build_queue
-from studyapp.core.srs import NOTE_CARD_WEIGHT, SrsState
+from studyapp.core.mastery import combine_mastery, mastery_changed
+from studyapp.core.session import (
+    QueueItem,
+    build_queue,
+    bury_siblings,
+    interleave_new,
+    note_key,
+)
+from studyapp.core.srs import SrsState
 from studyapp.db.models import Card, Note, NoteTag, ReviewLog, Tag
 from studyapp.services import exams, writeback
 from studyapp.services.collection import Collection
@@ -64,6 +72,23 @@ class UndoResult:
     message: str | None = None
 
 
+@dataclass
+class _TodayLog:
+    """Today's answers as the queue needs them (see ``ReviewService._answered_today``)."""
+
+    new_cards: set[int] = field(default_factory=set)
+    new_per_note: Counter[int] = field(default_factory=Counter)
+    rows: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
+
+    def bury_keys(self, mode: str) -> set[str]:
+        if mode == "row":
+            return set(self.rows)
+        if mode == "note":
+            return set(self.notes)
+        return set()
+
+
 def new_session_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -93,7 +118,13 @@ class ReviewService:
         limit: int | None = None,
         today: date | None = None,
     ) -> list[QueueItem]:
-        """Today's queue: overdue oldest first, then new cards within the daily limit."""
+        """Today's queue: due reviews oldest first, then today's new cards.
+
+        Siblings are buried (``bury_siblings``), new cards interleaved across folders,
+        notes and kinds (:func:`studyapp.core.session.interleave_new`), and the
+        ``new_per_day``/``new_per_note`` limits counted from today's log.  Cards of one
+        note are spread apart.
+        """
         day = today or self.coll.today()
         settings = self.coll.settings
         with self.coll.session() as session:
@@ -143,58 +174,149 @@ class ReviewService:
                 (cid, nid, k, date.fromisoformat(d), sk)
                 for cid, nid, k, d, sk in session.connection().execute(due_query)
             ]
-            new_done = int(
-                session.scalar(select(func.count()).select_from(Card).where(Card.first_seen == day))
-                or 0
-            )
-            # Only the first ``wanted`` new cards (after the per-note table cap) can
-            # enter today's queue: read the ordered new cards lazily and stop there,
-            # instead of materialising every new card of a big collection.
+            today_log = self._answered_today(session, day)
+            new_done = len(today_log.new_cards)
             wanted = max(0, settings.new_per_day - new_done)
+            # Reviews first: a due card takes its row (or note) for today, so its new
+            # siblings wait for another day.
+            due_all = [QueueItem(*row) for row in due_rows]  # columns in QueueItem order
+            due, seen = bury_siblings(
+                due_all, settings.bury_siblings, today_log.bury_keys(settings.bury_siblings)
+            )
             new: list[QueueItem] = []
             if wanted:
-                per_note = settings.table_cards_per_note
-                if per_note < 0:  # the same rule as core.table_cards.limit_per_note
-                    raise ValueError(f"per_note_limit must be >= 0, got {per_note}")
-                tables_of: dict[int | None, int] = {}
                 # --- issue 14: new cards in an upcoming exam's scope come first.
-                seen: set[int] = set()
+                priority_items: list[QueueItem] = []
                 priority = exams.priority_filter(self.coll, day)
                 if priority is not None:
-                    for r in session.execute(
-                        base.where(Card.due.is_(None), priority).order_by(Card.id).limit(wanted)
-                    ):
-                        new.append(QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key))
-                        seen.add(r.id)
+                    folders_of = dict(session.execute(select(Note.id, Note.folder)).all())
+                    priority_items = [
+                        QueueItem(
+                            r.id, r.note_id, r.kind, None, r.sibling_key, folders_of.get(r.note_id, "")
+                        )
+                        for r in session.execute(
+                            base.where(Card.due.is_(None), priority).order_by(Card.id).limit(wanted)
+                        )
+                    ]
                 # --- end issue 14
-                # Note cards first, then table cards, then calc cards, each in id
-                # (import) order: one query per kind walks ix_cards_new in order and
-                # stops as soon as today's quota is full.
-                for new_kind in ("note", "table", "calc"):
-                    if len(new) >= wanted or (kind and kind != new_kind):
-                        continue
-                    if new_kind == "calc" and not kind and not settings.calc_in_review:
-                        continue
-                    result = session.execute(
-                        base.where(Card.due.is_(None), Card.kind == new_kind)
-                        .order_by(Card.id)
-                        .execution_options(yield_per=max(64, min(wanted * 2, 2000)))
-                    )
-                    for r in result:
-                        if r.id in seen:
-                            continue
-                        if r.kind == "table":
-                            used = tables_of.get(r.note_id, 0)
-                            if used >= per_note:
-                                continue
-                            tables_of[r.note_id] = used + 1
-                        new.append(QueueItem(r.id, r.note_id, r.kind, r.due, r.sibling_key))
-                        if len(new) >= wanted:
-                            break
-                    result.close()
-        due = [QueueItem(*row) for row in due_rows]  # columns in QueueItem order
-        queue = build_queue(due, new, settings.new_per_day, new_done)
+                rest = self._new_items(
+                    session, base, kind, wanted - len(priority_items), today_log, seen
+                )
+                taken = {item.card_id for item in priority_items}
+                new = [*priority_items, *(item for item in rest if item.card_id not in taken)]
+        queue = build_queue(due, new, len(new), 0, key=note_key)
         return queue[:limit] if limit else queue
+
+    def _answered_today(self, session: Any, day: date) -> _TodayLog:
+        """What the log says about today: new cards introduced (per note) and bury keys.
+
+        Counted from the log, not per session, so closing a session and starting
+        another one the same study day gives no fresh allowance.  Cram answers and
+        undone answers do not count.
+        """
+        query = (
+            select(
+                ReviewLog.card_id,
+                ReviewLog.note_id,
+                ReviewLog.first_seen_before.is_(None),
+                ReviewLog.rescheduled,
+                Card.sibling_key,
+                Card.kind,
+            )
+            .join(Card, Card.id == ReviewLog.card_id)
+            .where(
+                ReviewLog.study_day == day,
+                ReviewLog.cram.is_(False),
+                ReviewLog.undone.is_(False),
+            )
+        )
+        log = _TodayLog()
+        # Raw tuples, as for the due query: a busy day has thousands of answers.
+        for card_id, note_id, was_new, rescheduled, sibling, kind in session.connection().execute(
+            query
+        ):
+            if rescheduled and was_new and card_id not in log.new_cards:
+                log.new_cards.add(card_id)
+                if note_id is not None:
+                    log.new_per_note[note_id] += 1
+            if kind != "calc" and note_id is not None:
+                if sibling:
+                    log.rows.add(f"{note_id}|{sibling}")  # as core.session._bury_key
+                log.notes.add(f"note:{note_id}")
+        return log
+
+    def _new_items(
+        self,
+        session: Any,
+        base: Any,
+        kind: str | None,
+        wanted: int,
+        today_log: _TodayLog,
+        seen: set[str],
+    ) -> list[QueueItem]:
+        """Today's new cards: round-robin over folders and notes, calc at its share."""
+        settings = self.coll.settings
+        per_note = settings.new_per_note
+        if per_note < 0:
+            raise ValueError(f"new_per_note must be >= 0, got {per_note}")
+        fresh = base.where(Card.due.is_(None))
+        calc_wanted = kind == "calc" or (not kind and settings.calc_in_review)
+        calc: list[QueueItem] = []
+        if calc_wanted:
+            calc = [
+                QueueItem(r.id, None, r.kind, None, r.sibling_key, "")
+                for r in session.execute(
+                    fresh.where(Card.kind == "calc", Card.note_id.is_(None))
+                    .order_by(Card.id)
+                    .limit(wanted)
+                )
+            ]
+        if kind == "calc":
+            return calc
+        folders = dict(session.execute(select(Note.id, Note.folder)).all())
+        note_ids = [
+            n
+            for (n,) in session.execute(
+                fresh.where(Card.note_id.is_not(None))
+                .with_only_columns(Card.note_id)
+                .distinct()
+                .order_by(Card.note_id)
+            )
+            if today_log.new_per_note.get(n, 0) < per_note
+        ]
+        # Enough notes for the round-robin: each gives at least one card a round.
+        by_folder: dict[str, list[int]] = {}
+        for n in note_ids:
+            by_folder.setdefault(folders.get(n, ""), []).append(n)
+        chosen = [n for ns in by_folder.values() for n in ns[: 2 * wanted]]
+        cards: list[QueueItem] = []
+        if chosen and per_note:
+            rn = func.row_number().over(partition_by=Card.note_id, order_by=Card.id).label("rn")
+            inner = (
+                fresh.where(Card.note_id.in_(chosen), Card.kind != "calc")
+                .add_columns(rn)
+                .subquery()
+            )
+            # A few more per note than the limit: buried rows are skipped over.
+            rows = session.execute(
+                select(inner.c.id, inner.c.note_id, inner.c.kind, inner.c.sibling_key)
+                .where(inner.c.rn <= per_note * 3 + 1)
+                .order_by(inner.c.note_id, inner.c.id)
+            )
+            cards = [
+                QueueItem(r.id, r.note_id, r.kind, None, r.sibling_key, folders.get(r.note_id, ""))
+                for r in rows
+            ]
+        share = settings.calc_new_share if calc_wanted else 0.0
+        return interleave_new(
+            [*cards, *calc],
+            limit=wanted,
+            per_note_limit=per_note,
+            used_per_note=today_log.new_per_note,
+            calc_share=share,
+            bury_mode=settings.bury_siblings,
+            seen_today=seen,
+        )
 
     def card(self, card_id: int) -> CardView:
         with self.coll.session() as session:
@@ -292,21 +414,28 @@ class ReviewService:
                 note = card.note
                 if note is not None:
                     session.flush()
-                    mastery = round(self._note_mastery(session, note.id, day), 2)
-                    values_before = {
+                    mastery = self._note_mastery(session, note.id, day)
+                    values_before: dict[str, Any] = {
                         "last_reviewed": note.last_reviewed,
                         "next_review": note.next_review,
                         "review_count": note.review_count,
                         "mastery_level": note.mastery_level,
                     }
-                    note.mastery_level = mastery
-                    if card.kind == "note" and not note.missing:
+                    values_after: dict[str, Any] | None = None
+                    if card.kind == "note":
                         values_after = {
                             "last_reviewed": day,
                             "next_review": after.due,
                             "review_count": note.review_count + 1,
                             "mastery_level": mastery,
                         }
+                    elif mastery_changed(note.mastery_level, mastery):
+                        # A table answer moved the note's mastery: the file gets the new
+                        # value at the end of this answer, like a note card's schedule.
+                        values_before = {"mastery_level": note.mastery_level}
+                        values_after = {"mastery_level": mastery}
+                    note.mastery_level = mastery
+                    if values_after is not None and not note.missing:
                         log.writeback = "pending"
                         log.note_values_before = writeback.encode_values(values_before)
                         log.note_values_after = writeback.encode_values(values_after)
@@ -326,52 +455,71 @@ class ReviewService:
         return AnswerResult(log_id, card_id, before, after, reschedules, status, message, mastery)
 
     def _note_mastery(self, session: Any, note_id: int, today: date | None = None) -> float:
-        """Weighted card mastery; with FSRS a card's mastery is its retrievability today."""
+        """The note's mastery by :func:`studyapp.core.mastery.combine_mastery`.
+
+        Each card's value is the active scheduler's: SM-2's interval-based mastery, or
+        FSRS's retrievability today.
+        """
         # Only the schedule columns (no ORM objects, no payloads), found through the
         # note_id index: with ``retired`` in the WHERE clause SQLite picked the queue
         # index (retired, suspended, due) and scanned every card of the collection.
-        rows = [
-            r
-            for r in session.execute(
-                select(
-                    Card.kind,
-                    Card.retired,
-                    Card.ef_milli,
-                    Card.interval,
-                    Card.reps,
-                    Card.lapses,
-                    Card.due,
-                    Card.last_review,
-                    Card.fsrs_stability,
-                    Card.fsrs_difficulty,
-                )
-                .where(Card.note_id == note_id)
-                .order_by(Card.id)
-            )
-            if not r.retired
-        ]
-        if not rows:
-            return 0.0
         scheduler = active_scheduler(self.coll)
         day = today or self.coll.today()
-        weights = [NOTE_CARD_WEIGHT if r.kind == "note" else 1.0 for r in rows]
-        values = [scheduler.mastery(card_schedule(r), day) for r in rows]
-        total = sum(weights)
-        return sum(w * v for w, v in zip(weights, values, strict=True)) / total
+        note_value: float | None = None
+        facts: list[float] = []
+        reviewed = False
+        for r in session.execute(
+            select(
+                Card.kind,
+                Card.retired,
+                Card.ef_milli,
+                Card.interval,
+                Card.reps,
+                Card.lapses,
+                Card.due,
+                Card.last_review,
+                Card.fsrs_stability,
+                Card.fsrs_difficulty,
+            )
+            .where(Card.note_id == note_id)
+            .order_by(Card.id)
+        ):
+            if r.retired:
+                continue
+            reviewed = reviewed or r.interval > 0
+            value = scheduler.mastery(card_schedule(r), day)
+            if r.kind == "note":
+                note_value = value
+            else:
+                facts.append(value)
+        return combine_mastery(note_value, facts, reviewed=reviewed)
 
     # -- undo ----------------------------------------------------------------------
-    def undo_last(self, session_id: str | None = None) -> UndoResult | None:
-        """Revert the last answer of the latest (or given) session: DB state and note bytes."""
+    def undo_last(self, session_id: str | None = None, *, cram: bool = False) -> UndoResult | None:
+        """Revert the last answer of a session: DB state and note bytes.
+
+        Without ``session_id``: the latest review session (``cram=False``, the default)
+        or the latest cram quiz (``cram=True``), so ``studyapp undo`` after a cram quiz
+        still undoes the last real review.  Repeated calls walk back through that
+        session's answers.
+        """
         with self.coll.session() as session:
             if session_id is None:
                 session_id = session.scalar(
-                    select(ReviewLog.session_id).order_by(ReviewLog.id.desc()).limit(1)
+                    select(ReviewLog.session_id)
+                    .where(ReviewLog.cram.is_(cram))
+                    .order_by(ReviewLog.id.desc())
+                    .limit(1)
                 )
                 if session_id is None:
                     return None
             log = session.scalars(
                 select(ReviewLog)
-                .where(ReviewLog.session_id == session_id, ReviewLog.undone.is_(False))
+                .where(
+                    ReviewLog.session_id == session_id,
+                    ReviewLog.undone.is_(False),
+                    ReviewLog.cram.is_(cram),
+                )
                 .order_by(ReviewLog.id.desc())
                 .limit(1)
             ).first()
@@ -404,7 +552,7 @@ class ReviewService:
                 log.writeback = "undo_pending"
             if card.note is not None and log.rescheduled:
                 session.flush()
-                card.note.mastery_level = round(self._note_mastery(session, card.note.id), 2)
+                card.note.mastery_level = self._note_mastery(session, card.note.id)
             fm_before, fm_after, note_id = log.fm_before, log.fm_after, log.note_id
             grade, card_id = log.grade, log.card_id
         restored, message = False, None

@@ -24,9 +24,17 @@ class Settings:
     #: The study day starts at this local hour: a review at 00:30 still counts for the
     #: evening before (Anki: "next day starts at 4").
     rollover_hour: int = 4
-    #: At most this many table cards per note per day, so one big comparison note
-    #: does not flood the queue.
-    table_cards_per_note: int = 6
+    #: At most this many new cards (note card included) per note per study day, counted
+    #: from the review log, so one big comparison note does not flood the queue and a
+    #: second session the same day does not get a fresh allowance.
+    new_per_note: int = 6
+    #: Siblings shown at most once per study day (relearning excepted): ``row`` (cards
+    #: of one table row), ``note`` (cards of one note, as Anki's "bury siblings") or
+    #: ``off``.  New siblings are spread over the following days.
+    bury_siblings: str = "row"
+    #: Share of the day's new places given to calc cards (1 in 5) when calc cards are
+    #: in the review; the rest goes round-robin over folders and notes.
+    calc_new_share: float = 0.2
     #: Ask table cells as typed answers instead of multiple choice.
     typed_recall: bool = False
     #: Auto-grading: an answer faster than this (ms) proposes grade 5.
@@ -46,6 +54,17 @@ class Settings:
     #: Exam mode moves at most this many cards onto one day (the reviews already due that
     #: day count too), so the last days before an interview stay doable.
     exam_daily_cap: int = 150
+
+    def problems(self) -> list[str]:
+        """Values the queue cannot work with (empty when all are fine)."""
+        from studyapp.core.session import SIBLING_MODES
+
+        out = []
+        if self.bury_siblings not in SIBLING_MODES:
+            out.append(f"bury_siblings: expected one of {', '.join(SIBLING_MODES)}")
+        if not 0.0 <= self.calc_new_share <= 1.0:
+            out.append("calc_new_share: expected a share from 0 to 1")
+        return out
 
     @classmethod
     def load(cls, session: Session) -> Settings:

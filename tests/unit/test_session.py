@@ -15,7 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studyapp.core import session as session_mod
-from studyapp.core.session import AnswerOutcome, QueueItem, ReviewSession, build_queue
+from studyapp.core.session import (
+    AnswerOutcome,
+    QueueItem,
+    ReviewSession,
+    build_queue,
+    bury_siblings,
+    interleave_new,
+)
 
 D0 = date(2025, 1, 6)
 
@@ -386,3 +393,62 @@ def test_empty_session() -> None:
     assert session.finished
     assert session.progress == (0, 0)
     assert session.summary().answered == 0
+
+
+# --- siblings and new-card interleaving ----------------------------------------------------
+
+
+def _new(card_id: int, note: int | None, kind: str, key: str = "", folder: str = "") -> QueueItem:
+    return QueueItem(card_id, note, kind, None, key, folder)
+
+
+def test_bury_siblings_keeps_one_card_per_row_and_respects_today() -> None:
+    items = [
+        _new(1, 1, "table", "r1"),
+        _new(2, 1, "table", "r1"),
+        _new(3, 1, "table", "r2"),
+        _new(4, 2, "table", "r1"),  # same row label in another note: not a sibling
+        _new(5, 1, "note"),
+        _new(6, None, "calc", "calc"),
+        _new(7, None, "calc", "calc"),
+    ]
+    kept, taken = bury_siblings(items, "row")
+    assert [i.card_id for i in kept] == [1, 3, 4, 5, 6, 7]
+    assert "1|r1" in taken
+    kept, _ = bury_siblings(items, "row", seen_today={"1|r2"})
+    assert [i.card_id for i in kept] == [1, 4, 5, 6, 7]
+    kept, _ = bury_siblings(items, "note")
+    assert [i.card_id for i in kept] == [1, 4, 6]
+    assert bury_siblings(items, "off")[0] == items
+    with pytest.raises(ValueError):
+        bury_siblings(items, "sometimes")
+
+
+def test_interleave_new_round_robins_folders_notes_and_calc() -> None:
+    new = [
+        *(_new(10 + k, 1, "note" if k == 0 else "table", f"a{k}", "A") for k in range(5)),
+        *(_new(20 + k, 2, "note" if k == 0 else "table", f"b{k}", "A") for k in range(5)),
+        *(_new(30 + k, 3, "note" if k == 0 else "table", f"c{k}", "B") for k in range(5)),
+        *(_new(90 + k, None, "calc", "calc") for k in range(3)),
+    ]
+    out = interleave_new(new, limit=10, per_note_limit=3, calc_share=0.2)
+    ids = [i.card_id for i in out]
+    # Folder A note 1, folder B note 3, folder A note 2, ...; every 5th place a calc card.
+    assert ids == [10, 30, 20, 11, 90, 31, 21, 12, 32, 91]
+    assert Counter(i.note_id for i in out if i.note_id) == {1: 3, 2: 2, 3: 3}
+    # Counted from the log: a note that already had 3 new cards today gets none.
+    again = interleave_new(new, limit=10, per_note_limit=3, used_per_note={1: 3, 3: 2})
+    assert Counter(i.note_id for i in again) == {2: 3, 3: 1}
+    # A row already seen today is skipped; its new siblings wait for another day.
+    skipped = interleave_new(new, limit=3, per_note_limit=3, seen_today={"1|a0", "3|c0"})
+    assert [i.card_id for i in skipped] == [11, 31, 20]
+    assert interleave_new(new, limit=0, per_note_limit=3) == []
+    with pytest.raises(ValueError):
+        interleave_new(new, limit=3, per_note_limit=-1)
+
+
+def test_interleave_new_fills_with_calc_when_notes_run_out() -> None:
+    new = [_new(1, 1, "note"), *(_new(90 + k, None, "calc", "calc") for k in range(4))]
+    out = interleave_new(new, limit=4, per_note_limit=3, calc_share=0.25)
+    assert [i.card_id for i in out] == [1, 90, 91, 92]
+    assert [i.card_id for i in interleave_new(new, limit=4, per_note_limit=3)] == [1]

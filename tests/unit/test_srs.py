@@ -18,7 +18,6 @@ from studyapp.core.srs import (
     forecast,
     initial_ef,
     is_due,
-    note_mastery,
     retention,
     review,
     state_from_frontmatter,
@@ -202,17 +201,6 @@ def test_mastery_reference_points() -> None:
     # Documented shape: a 3-week interval at default EF reads as roughly half mastered.
     m = card_mastery(SrsState(interval=21, reps=4))
     assert 0.5 < m < 0.63
-
-
-def test_note_mastery() -> None:
-    a, b = SrsState(interval=60, reps=5), SrsState()
-    assert note_mastery([]) == 0.0
-    assert note_mastery([a, b]) == pytest.approx(card_mastery(a) / 2)
-    assert note_mastery([a, b], weights=[2.0, 1.0]) == pytest.approx(card_mastery(a) * 2 / 3)
-    with pytest.raises(ValueError):
-        note_mastery([a], weights=[1.0, 1.0])
-    with pytest.raises(ValueError):
-        note_mastery([a], weights=[-1.0])
 
 
 # --- statistics ----------------------------------------------------------------------------
