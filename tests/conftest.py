@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Notes the tests create are written back at once; without this every write-back would
+# wait out the 2 s quiet period that protects an editor's in-place save.  The tests of
+# that protection (tests/db/test_hardening.py) set the real period back.
+os.environ.setdefault("STUDYAPP_TEST_WRITE_QUIET_S", "0")
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -9,7 +9,8 @@ reads the system time directly.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
@@ -22,6 +23,24 @@ from studyapp.services.lock import WriterLock
 from studyapp.services.settings import Settings
 
 Clock = Callable[[], datetime]
+
+
+@contextmanager
+def _migration_lock(db_path: Path) -> Iterator[None]:
+    """Hold the writer lock while the schema is migrated (raises :class:`CollectionLocked`).
+
+    Released afterwards: a reader that happened to migrate must not keep writers out,
+    and a writer takes the lock again in :meth:`Collection.acquire_writer`.
+    """
+    if str(db_path) == ":memory:":
+        yield
+        return
+    lock = WriterLock(db_path)
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def system_clock() -> datetime:
@@ -65,7 +84,7 @@ class Collection:
     ) -> Collection:
         db = Path(db_path)
         return cls(
-            open_engine(db),
+            open_engine(db, migration_lock=lambda: _migration_lock(db)),
             db,
             Path(notes_dir),
             today_override=today_override,

@@ -18,6 +18,7 @@ from studyapp.core.cards import cards_for_note
 from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.core.model import CardSpec, NoteError, ParsedNote
 from studyapp.core.notefile import parse_note
+from studyapp.core.safe_yaml import one_line
 from studyapp.core.sizing.calc_cards import calc_note_link
 
 #: Below this many files to parse, a process pool costs more than it saves.
@@ -36,6 +37,7 @@ class Parsed:
     error: str | None
     cards: tuple[EncodedCard, ...] = ()
     about_deployment: bool = False
+    exception: str | None = None  # the exception class behind ``error``
 
 
 class EncodedCard(NamedTuple):
@@ -71,11 +73,17 @@ def parse_file(rel_path: str, data: bytes) -> Parsed:
     digest = sha256_hex(data)
     try:
         note = parse_note(rel_path, data)
+        cards = tuple(_encode(spec) for spec in cards_for_note(note))
+        about = calc_note_link(note)
     except NoteError as exc:
-        return Parsed(rel_path, digest, None, exc.problem)
-    cards = tuple(_encode(spec) for spec in cards_for_note(note))
+        return Parsed(rel_path, digest, None, exc.problem, exception="NoteError")
+    except Exception as exc:  # one note's bug must not stop the import
+        name = type(exc).__name__
+        detail = one_line(str(exc))[:120]
+        problem = f"cannot be parsed ({name}: {detail})" if detail else f"cannot be parsed ({name})"
+        return Parsed(rel_path, digest, None, problem, exception=name)
     slim = replace(note, sections=(), tables=())
-    return Parsed(rel_path, digest, slim, None, cards, calc_note_link(note))
+    return Parsed(rel_path, digest, slim, None, cards, about)
 
 
 def _parse_batch(items: list[tuple[str, bytes]]) -> list[Parsed]:

@@ -33,8 +33,13 @@ class NoteWriter:
         self.today = today
         self.adopt_next_review = adopt_next_review
         self._calc_ids: list[int] | None = None
-        self.tag_ids: dict[str, int] = {
-            name: tag_id for tag_id, name in session.execute(select(Tag.id, Tag.name))
+        self.tag_ids: dict[str, int] = {}
+        self.reload_tags()
+
+    def reload_tags(self) -> None:
+        """Re-read the tag ids (after a rolled-back savepoint dropped some just inserted)."""
+        self.tag_ids = {
+            name: tag_id for tag_id, name in self.session.execute(select(Tag.id, Tag.name))
         }
 
     def _note_values(self, parsed: Parsed, item: FoundNote) -> dict[str, Any]:
