@@ -24,7 +24,6 @@ from pathlib import Path
 import pytest
 
 import studyapp.db.engine as db_engine
-from studyapp.core.frontmatter_io import load_meta
 from tests.conftest import DATA, REPO
 
 HOLDER = textwrap.dedent(
