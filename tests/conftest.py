@@ -47,12 +47,11 @@ def sample_notes_dir() -> Path:
 
 @pytest.fixture
 def notes_dir(tmp_path: Path) -> Path:
-    """A writable copy of the bundled sample notes plus the user's seed note when present."""
+    """A writable copy of the bundled sample notes (never the seed: a fresh clone has none)."""
     import shutil
 
     target = tmp_path / "notes"
     shutil.copytree(REPO / "notes", target)
-    copy_seeds(target)
     return target
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -43,8 +43,16 @@ def _migration_lock(db_path: Path) -> Iterator[None]:
         lock.release()
 
 
+#: Test-only: shifts the system clock by this many days, so the suite can be run "a year
+#: from now" to prove no test depends on the real date.  Read here and nowhere else.
+CLOCK_OFFSET_ENV = "STUDYAPP_TEST_CLOCK_OFFSET_DAYS"
+
+
 def system_clock() -> datetime:
-    return datetime.now(UTC)
+    """The real time (aware, UTC); the only place studyapp reads the wall clock for dates."""
+    offset = os.environ.get(CLOCK_OFFSET_ENV)
+    now = datetime.now(UTC)
+    return now + timedelta(days=float(offset)) if offset else now
 
 
 class Collection:

@@ -28,9 +28,17 @@ __all__ = ["NoteWriter"]
 class NoteWriter:
     """Writes parse results into one session with bulk statements where it matters."""
 
-    def __init__(self, session: Session, today: date, *, adopt_next_review: bool = True) -> None:
+    def __init__(
+        self,
+        session: Session,
+        today: date,
+        *,
+        adopt_next_review: bool = True,
+        now: datetime | None = None,
+    ) -> None:
         self.session = session
         self.today = today
+        self.now = now
         self.adopt_next_review = adopt_next_review
         self._calc_ids: list[int] | None = None
         self.tag_ids: dict[str, int] = {}
@@ -67,7 +75,7 @@ class NoteWriter:
             "mtime_ns": item.mtime_ns,
             "size": item.size,
             "missing": False,
-            "imported_at": datetime.now().replace(microsecond=0),
+            "imported_at": (self.now or datetime.now()).replace(microsecond=0, tzinfo=None),
         }
 
     def insert_note(self, parsed: Parsed, item: FoundNote) -> int:

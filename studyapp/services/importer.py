@@ -214,7 +214,7 @@ def import_notes(
             for path, row in existing.items()
             if path not in present and not row.missing and only is None
         }
-        writer = NoteWriter(session, today, adopt_next_review=adopt_next_review)
+        writer = NoteWriter(session, today, adopt_next_review=adopt_next_review, now=coll.now())
         if only is None:
             writer.sync_calc_cards()  # before notes, so new notes can link to them
         for done, parsed in enumerate(results, 1):

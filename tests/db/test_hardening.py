@@ -343,3 +343,18 @@ def test_every_module_imports_and_the_lock_works_without_fcntl(tmp_path: Path) -
         timeout=120,
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+# ------------------------------------------------------------------ the test-only clock
+
+
+def test_the_test_clock_offset_moves_only_the_system_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from studyapp.services.collection import CLOCK_OFFSET_ENV, system_clock
+
+    monkeypatch.setenv(CLOCK_OFFSET_ENV, "365")
+    ahead = system_clock() - datetime.now(UTC)
+    assert timedelta(days=364) < ahead < timedelta(days=366)
+    monkeypatch.delenv(CLOCK_OFFSET_ENV)
+    assert abs(system_clock() - datetime.now(UTC)) < timedelta(minutes=1)
