@@ -190,7 +190,7 @@ def test_import_keeps_a_users_file_that_only_looks_like_a_temp_file(
 @pytest.fixture
 def real_quiet_period(monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite turns the 2 s quiet period off (tests/conftest.py); these tests need it."""
-    monkeypatch.delenv(writeback.QUIET_ENV, raising=False)
+    monkeypatch.delenv("STUDYAPP_TEST_WRITE_QUIET_S", raising=False)  # writeback.QUIET_ENV
 
 
 def _age(path: Path, seconds: float) -> None:

@@ -109,7 +109,9 @@ def test_comments_next_to_a_schedule_value_survive(block: bytes) -> None:
     old = b"---\n" + block + b"---\nbody\n"
     new = write_schedule(old, {"next_review": date(2025, 11, 2), "review_count": 2})
     assert new.count(b"# keep me") == old.count(b"# keep me")
-    expected = old.replace(b"2025-10-19", b"2025-11-02").replace(b"review_count: 1", b"review_count: 2")
+    expected = old.replace(b"2025-10-19", b"2025-11-02").replace(
+        b"review_count: 1", b"review_count: 2"
+    )
     assert new == expected
 
 
@@ -147,3 +149,60 @@ def test_document_marker_with_a_comment_is_read_as_frontmatter() -> None:
 
 def test_a_plain_note_without_frontmatter_still_gets_a_block() -> None:
     assert write_schedule(b"# T\n", {"review_count": 1}) == b"---\nreview_count: 1\n---\n# T\n"
+
+
+# ---------------------------------------------------------------- files as users have them
+
+
+def test_read_regular_refuses_a_fifo_without_blocking(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from studyapp.core.atomic import NotRegularFileError, read_regular
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    fifo = tmp_path / "n.md"
+    os.mkfifo(fifo)
+    with pytest.raises(NotRegularFileError, match="not a regular file"):
+        read_regular(fifo)
+    note = tmp_path / "ok.md"
+    note.write_bytes(b"x" * 100)
+    assert read_regular(note) == b"x" * 100
+    assert read_regular(note, limit=10) == b"x" * 11  # enough to see it is over the limit
+
+
+def test_replace_is_retried_on_a_windows_sharing_violation(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from studyapp.core import atomic
+
+    src, dst = tmp_path / "a", tmp_path / "b"
+    src.write_bytes(b"new")
+    dst.write_bytes(b"old")
+    real_replace = os.replace
+    calls: list[int] = []
+
+    def held_open(a: object, b: object) -> None:
+        calls.append(1)
+        if len(calls) < 3:  # a virus scanner holds the file for two tries
+            raise PermissionError(13, "The process cannot access the file")
+        real_replace(a, b)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(atomic, "_REPLACE_PAUSE_S", 0)
+    monkeypatch.setattr(atomic.os, "replace", held_open)
+    monkeypatch.setattr(atomic.os, "name", "nt")
+    atomic._replace(src, dst)
+    monkeypatch.undo()
+    assert dst.read_bytes() == b"new" and len(calls) == 3
+
+
+def test_printable_escapes_what_a_terminal_would_execute_or_break_on() -> None:
+    import os
+
+    from studyapp.core.printable import printable
+
+    assert printable("a\nb\x1b[31m\u2028c\\d.md") == "a\\nb\\x1b[31m\\u2028c\\\\d.md"
+    assert printable(os.fsdecode(b"\xff\xfe.md")) == "\\xff\\xfe.md"
+    assert printable("笔记/普通.md") == "笔记/普通.md"
