@@ -44,7 +44,7 @@ OWED = ("pending", "deferred", "undo_pending")
 #: between those writes would send the rest of the user's text to an orphaned inode.
 QUIET_SECONDS = 2.0
 #: The pause between the two looks at a note's size and mtime before writing it.
-SETTLE_PAUSE_S = 0.02
+SETTLE_PAUSE_S = 0.005
 #: Test-only: the suite sets this to 0 so that notes it has just created can be written
 #: at once; the in-place editor tests set the real period back.  Never set it for use.
 QUIET_ENV = "STUDYAPP_TEST_WRITE_QUIET_S"
