@@ -217,6 +217,7 @@ def import_notes(
         writer = NoteWriter(session, today, adopt_next_review=adopt_next_review, now=coll.now())
         if only is None:
             writer.sync_calc_cards()  # before notes, so new notes can link to them
+        _open_real_transaction(session)  # before the first per-note savepoint
         for done, parsed in enumerate(results, 1):
             item = stat_of[parsed.rel_path]
             if parsed.note is None:
@@ -275,6 +276,19 @@ def import_notes(
                     ],
                 )
     return report
+
+
+def _open_real_transaction(session: Any) -> None:
+    """Make sure SQLite is inside the import's one transaction before any SAVEPOINT.
+
+    Python's sqlite3 issues ``BEGIN`` only before DML: a ``SAVEPOINT`` sent first starts
+    a transaction of its own, and its ``RELEASE`` then *commits* it, one note at a
+    time.  An explicit ``BEGIN`` keeps the whole import one transaction.
+    """
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _store(

@@ -116,6 +116,32 @@ def test_a_failure_while_storing_one_note_rejects_only_that_note(
     assert [(p.path, p.exception) for p in report.rejected] == [("good1.md", "OverflowError")]
 
 
+def test_per_note_savepoints_keep_the_import_one_transaction(
+    open_coll, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Python's sqlite3 lets a first SAVEPOINT open, and its RELEASE commit, a transaction."""
+    from studyapp.services.import_writer import NoteWriter
+
+    folder = _folder(tmp_path, {})
+    coll = open_coll(folder)
+    import_notes(coll)
+    for i in range(3):
+        (folder / f"good{i}.md").write_bytes(GOOD % (10 + i))
+    original = NoteWriter.update_note
+
+    def interrupted(self, note_id, parsed, item, *, revived):  # type: ignore[no-untyped-def]
+        if parsed.rel_path == "good2.md":
+            raise KeyboardInterrupt  # Ctrl-C half way through the import
+        return original(self, note_id, parsed, item, revived=revived)
+
+    monkeypatch.setattr(NoteWriter, "update_note", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        import_notes(coll)
+    with coll.session() as s:
+        titles = sorted(s.scalars(select(Note.title)))
+    assert titles == ["Good 0", "Good 1", "Good 2"]  # nothing of the interrupted import
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
 def test_a_file_name_that_is_not_utf8_is_one_escaped_problem(open_coll, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = _folder(tmp_path, {})
