@@ -50,7 +50,7 @@ MAX_TABLE_CELLS = 3_000
 MAX_HEADINGS = 1_000
 #: Lines and characters of the body read for structure (a typical note is 12 KB).
 MAX_PARSE_LINES = 10_000
-MAX_PARSE_CHARS = 400_000
+MAX_PARSE_CHARS = 250_000
 
 _HEADING_RE = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 

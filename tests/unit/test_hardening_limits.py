@@ -63,7 +63,7 @@ WORST: dict[str, Callable[[], bytes]] = {
 
 @pytest.mark.parametrize("case", sorted(WORST))
 def test_a_worst_case_note_imports_in_bounded_time_and_memory(case: str) -> None:
-    """Generous bounds (the measured worst is about 2 s and 140 MB here): 5 s, 200 MB."""
+    """Generous bounds (the measured worst is about 1.5 s and 140 MB here): 5 s, 200 MB."""
     data = WORST[case]()
     assert len(data) <= MAX_NOTE_BYTES
     started = time.perf_counter()
