@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Notes the tests create are written back at once; without this every write-back would
+# wait out the 2 s quiet period that protects an editor's in-place save.  The tests of
+# that protection (tests/db/test_hardening.py) set the real period back.
+os.environ.setdefault("STUDYAPP_TEST_WRITE_QUIET_S", "0")
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -41,12 +47,11 @@ def sample_notes_dir() -> Path:
 
 @pytest.fixture
 def notes_dir(tmp_path: Path) -> Path:
-    """A writable copy of the bundled sample notes plus the user's seed note when present."""
+    """A writable copy of the bundled sample notes (never the seed: a fresh clone has none)."""
     import shutil
 
     target = tmp_path / "notes"
     shutil.copytree(REPO / "notes", target)
-    copy_seeds(target)
     return target
 
 

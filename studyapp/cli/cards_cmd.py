@@ -7,6 +7,7 @@ from typing import Any
 
 from studyapp.cli.common import open_reader, print_json
 from studyapp.cli.context import CliContext
+from studyapp.core.printable import printable
 
 
 def register(subparsers: Any) -> None:
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         print_json(out)
         return 0
     for c in out:
-        print(f"#{c['card_id']} [{c['kind']}] {c['note'] or 'calc deck'}")
+        print(f"#{c['card_id']} [{c['kind']}] {printable(c['note'] or 'calc deck')}")
         print(f"   Q: {c['prompt']}")
         for i, option in enumerate(c["options"], 1):
             print(f"      {i}) {option}")

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any
 
-from studyapp.cli.context import CliContext
+from studyapp.cli.context import CliContext, NotesFolderMissing
 from studyapp.db.engine import DatabaseError
 from studyapp.services.collection import Collection
 from studyapp.services.lock import CollectionLocked
@@ -42,7 +42,7 @@ def open_writer(ctx: CliContext, *, sync: bool = True) -> Collection:
 def open_reader(ctx: CliContext) -> Collection:
     try:
         return ctx.collection()
-    except DatabaseError as exc:
+    except (DatabaseError, CollectionLocked, NotesFolderMissing) as exc:
         raise CliError(str(exc)) from None
 
 

@@ -8,6 +8,7 @@ bundled sample notes on first use: the app never writes into its installed files
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
     from studyapp.services.collection import Collection
 
 APP_NAME = "studyapp"
+
+
+class NotesFolderMissing(Exception):
+    """The notes folder given (``--notes``, ``STUDYAPP_NOTES``) does not exist: exit 2."""
+
+    def __init__(self, path: Path) -> None:
+        from studyapp.core.printable import printable
+
+        super().__init__(f"notes folder not found: {printable(str(path))}")
+        self.path = path
 
 
 def user_data_dir() -> Path:
@@ -82,9 +93,14 @@ class CliContext:
         return user_data_dir() / "studyapp.sqlite3"
 
     def collection(self) -> Collection:
-        """Open (and migrate) the database once per invocation."""
+        """Open (and migrate) the database once per invocation (raises :class:`NotesFolderMissing`)."""
         if self._collection is None:
             from studyapp.services.collection import Collection
+
+            if not self.notes_dir.is_dir():
+                # Every command reads or writes the notes: a typo in --notes must not
+                # look like "nothing due".
+                raise NotesFolderMissing(self.notes_dir)
 
             self._collection = Collection.open(
                 self.db_path, self.notes_dir, today_override=self.today_override
@@ -92,6 +108,20 @@ class CliContext:
         return self._collection  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        """End of the session: write what is still owed to the notes, then close.
+
+        A write-back deferred during the session (the note was being saved by an
+        editor, or was read-only for a moment) gets its next chance here; what still
+        cannot be written stays owed for the next start.
+        """
         if self._collection is not None:
-            self._collection.close()
-            self._collection = None
+            coll, self._collection = self._collection, None
+            try:
+                if coll.is_writer:
+                    from studyapp.services.writeback import finish_pending
+
+                    # closing must still release the lock, whatever this raises
+                    with contextlib.suppress(Exception):
+                        finish_pending(coll)
+            finally:
+                coll.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 from studyapp.cli.common import open_reader, print_json
 from studyapp.cli.context import CliContext
+from studyapp.core.printable import printable
 
 
 def register(subparsers: Any) -> None:
@@ -31,5 +32,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     print(f"{len(cards)} cards due on {coll.today().isoformat()}:")
     for c in cards:
         due = c.due.isoformat() if c.due else "new"
-        print(f"  #{c.card_id:<5} {c.kind:<5} {due:<10} {c.title}  ({c.note or 'calc deck'})")
+        print(
+            f"  #{c.card_id:<5} {c.kind:<5} {due:<10} {c.title}  ({printable(c.note or 'calc deck')})"
+        )
     return 0

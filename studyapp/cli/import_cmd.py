@@ -9,6 +9,7 @@ from typing import Any
 
 from studyapp.cli.common import CliError, open_writer, print_json
 from studyapp.cli.context import CliContext
+from studyapp.core.printable import printable
 
 
 def register(subparsers: Any) -> None:
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.notes_option = str(Path(args.dir).expanduser())
     notes_dir = ctx.notes_dir
     if not notes_dir.is_dir():
-        raise CliError(f"{notes_dir}: notes folder not found")
+        raise CliError(f"notes folder not found: {printable(str(notes_dir))}")
     coll = open_writer(ctx, sync=False)
     report = import_notes(coll, progress=_Bar())
     for problem in [*report.rejected, *report.warnings]:
@@ -52,5 +53,5 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.json:
         print_json(report.to_json())
     else:
-        print(f"{notes_dir}: {report.summary()}")
+        print(f"{printable(str(notes_dir))}: {report.summary()}")
     return 1 if report.rejected else 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -59,6 +60,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; ``cmd | head`` ends quietly, like any Unix tool."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        _silence_stdout()
+        return 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout replaced (tests) or closed
+        pass
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -70,11 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         return open_tui(ctx, parser)
     from studyapp.cli.common import CliError
+    from studyapp.cli.context import NotesFolderMissing
     from studyapp.db.engine import DatabaseError
+    from studyapp.services.lock import CollectionLocked
 
     try:
         return int(func(args, ctx))
-    except (CliError, DatabaseError) as exc:
+    except (CliError, DatabaseError, NotesFolderMissing, CollectionLocked) as exc:
         print(f"studyapp: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -90,8 +112,15 @@ def open_tui(ctx: CliContext, parser: argparse.ArgumentParser | None = None) -> 
     except ModuleNotFoundError:
         (parser or build_parser()).print_help()
         return 0
+    from studyapp.cli.context import NotesFolderMissing
+    from studyapp.db.engine import DatabaseError
+    from studyapp.services.lock import CollectionLocked
+
     try:
         return run_app(ctx)
+    except (NotesFolderMissing, CollectionLocked, DatabaseError) as exc:
+        print(f"studyapp: {exc}", file=sys.stderr)
+        return 2
     finally:
         ctx.close()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from studyapp.cli.common import open_reader, print_json
 from studyapp.cli.context import CliContext
+from studyapp.core.printable import printable
 
 
 def register(subparsers: Any) -> None:
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         nxt = r.next_review.isoformat() if r.next_review else "-"
         flag = " (missing)" if r.missing else ""
         print(
-            f"{r.path}{flag}\n    {r.title} · next {nxt} · reviews {r.review_count} · "
+            f"{printable(r.path)}{flag}\n    {r.title} · next {nxt} · reviews {r.review_count} · "
             f"mastery {r.mastery_level:.2f} · {r.cards} cards"
         )
     return 0

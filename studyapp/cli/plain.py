@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from studyapp.core.model import GradeResult, Prompt
+from studyapp.core.printable import printable
 from studyapp.core.quiz import grade_response, make_prompt
 from studyapp.core.srs import GRADE_LABELS
 from studyapp.services.review import CardView
@@ -46,7 +47,7 @@ def new_seed() -> int:
 def present(io: Io, view: CardView, position: str, *, typed: bool) -> tuple[Prompt, float]:
     """Print a card's prompt; returns it with the time it was shown."""
     prompt = make_prompt(view.kind, view.payload, new_seed(), context=view.note_title, typed=typed)
-    where = view.note_path or "calc deck"
+    where = printable(view.note_path or "calc deck")
     io.say("")
     io.say(f"── {position} · {view.kind} · {where}")
     if prompt.context and prompt.context != prompt.question:

@@ -14,24 +14,36 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
+import secrets
 import stat
-import tempfile
+import time
 from pathlib import Path
 
 __all__ = [
     "TEMP_PREFIX",
     "TEMP_SUFFIX",
     "DiskFullError",
+    "NotRegularFileError",
     "NoteWriteError",
     "ReadOnlyNoteError",
     "WriteConflict",
     "atomic_write",
     "cleanup_temp_files",
+    "is_own_temp_name",
+    "read_regular",
 ]
 
 TEMP_PREFIX = ".studyapp-"
 TEMP_SUFFIX = ".tmp"
+#: Temp files are ``.studyapp-<32 hex>.tmp``: only names of exactly this shape are ever
+#: deleted as leftovers, so a user's ``.studyapp-my-backup.tmp`` is never touched.
+_TEMP_NAME = re.compile(r"\.studyapp-[0-9a-f]{32}\.tmp")
 _NEW_FILE_MODE = 0o644
+#: Windows refuses to replace a file another program has open (sharing violation);
+#: virus scanners and sync tools hold notes for a few ms, so retry briefly.
+_REPLACE_RETRIES = 10
+_REPLACE_PAUSE_S = 0.05
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _READ_ONLY = {errno.EACCES, errno.EPERM, errno.EROFS}
 
@@ -43,6 +55,10 @@ class WriteConflict(Exception):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+
+
+class NotRegularFileError(OSError):
+    """A FIFO, socket, device or folder sits at a note's path: it is never opened for reading."""
 
 
 class NoteWriteError(OSError):
@@ -57,8 +73,66 @@ class ReadOnlyNoteError(NoteWriteError):
     """The note or its folder is read-only; studyapp respects that and does not write."""
 
 
+def is_own_temp_name(name: str) -> bool:
+    """Whether ``name`` is a temp file name this module creates (and may delete)."""
+    return _TEMP_NAME.fullmatch(name) is not None
+
+
+def read_regular(path: Path | str, limit: int | None = None) -> bytes:
+    """The bytes of a regular file; never blocks on a FIFO or device at that path.
+
+    ``open()`` of a FIFO waits forever for a writer, so the path is ``stat``-ed first,
+    opened with ``O_NONBLOCK`` (closing the race where it is swapped for a FIFO after
+    the check) and the open descriptor is ``fstat``-ed again.  With ``limit``, at most
+    ``limit + 1`` bytes are read, so a huge file costs no more than the size check.
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise NotRegularFileError(errno.EINVAL, "not a regular file", str(path))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFileError(errno.EINVAL, "not a regular file", str(path))
+        chunks: list[bytes] = []
+        remaining = -1 if limit is None else limit + 1
+        while remaining != 0:
+            chunk = os.read(fd, 1 << 20 if remaining < 0 else min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if remaining > 0:
+                remaining -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_regular(path)).hexdigest()
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """``os.replace``, retried on Windows while another program holds ``dst`` open."""
+    for attempt in range(_REPLACE_RETRIES):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if os.name != "nt" or attempt == _REPLACE_RETRIES - 1:
+                raise
+            time.sleep(_REPLACE_PAUSE_S)
+
+
+def _make_temp(folder: Path) -> tuple[int, Path]:
+    """Create ``.studyapp-<random>.tmp`` exclusively (0600, like ``mkstemp``)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(16)}{TEMP_SUFFIX}"
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
 
 
 def _translate(exc: OSError, path: Path) -> OSError:
@@ -99,6 +173,8 @@ def atomic_write(path: Path, data: bytes, expected_sha256: str | None) -> None:
         st: os.stat_result | None = target.stat()
     except FileNotFoundError:
         st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise NotRegularFileError(errno.EINVAL, "not a regular file", str(target))
     if expected_sha256 is not None:
         if st is None:
             raise WriteConflict(target, "the file was deleted since it was read")
@@ -110,10 +186,9 @@ def atomic_write(path: Path, data: bytes, expected_sha256: str | None) -> None:
         )
     mode = stat.S_IMODE(st.st_mode) if st is not None else _NEW_FILE_MODE
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
+        fd, tmp = _make_temp(target.parent)
     except OSError as exc:
         raise _translate(exc, target) from exc
-    tmp = Path(tmp_name)
     try:
         try:
             view = memoryview(data)
@@ -121,10 +196,11 @@ def atomic_write(path: Path, data: bytes, expected_sha256: str | None) -> None:
                 written = os.write(fd, view)
                 view = view[written:]
             os.fsync(fd)
-            os.fchmod(fd, mode)
+            if hasattr(os, "fchmod"):  # not on Windows, where the mode is only read-only or not
+                os.fchmod(fd, mode)
         finally:
             os.close(fd)
-        os.replace(tmp, target)
+        _replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise _translate(exc, target) from exc
@@ -138,13 +214,16 @@ def cleanup_temp_files(folder: Path, *, recursive: bool = True) -> list[Path]:
     """Delete temporary files left by a write-back that was killed before ``os.replace``.
 
     Call it at start-up, while no other write-back of this notes folder can be running:
-    a live temp file of a concurrent writer would be removed too.  Symlinks and
-    directories with a matching name are left alone.
+    a live temp file of a concurrent writer would be removed too.  Symlinks,
+    directories and any name not of the exact ``.studyapp-<32 hex>.tmp`` shape are
+    left alone.
     """
     pattern = f"{TEMP_PREFIX}*{TEMP_SUFFIX}"
     found = folder.rglob(pattern) if recursive else folder.glob(pattern)
     removed: list[Path] = []
     for candidate in sorted(found):
+        if not is_own_temp_name(candidate.name):
+            continue
         if candidate.is_symlink() or not candidate.is_file():
             continue
         try:

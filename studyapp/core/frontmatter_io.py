@@ -30,6 +30,7 @@ __all__ = [
     "WriteBackError",
     "WriteConflict",
     "atomic_write",
+    "frontmatter_lookalike",
     "load_meta",
     "sha256_hex",
     "split_note",
@@ -73,6 +74,40 @@ def _marker(line: bytes) -> bytes:
     return line.rstrip(b"\r\n").rstrip(b" \t")
 
 
+_OPEN_WITH_COMMENT = re.compile(rb"---[ \t]+#[^\r\n]*")
+
+
+def _opening(line: bytes) -> bool:
+    """``---`` or ``--- # comment`` (YAML allows a comment after the document marker)."""
+    marker = _marker(line)
+    return marker == b"---" or _OPEN_WITH_COMMENT.fullmatch(marker) is not None
+
+
+def frontmatter_lookalike(data: bytes) -> str | None:
+    """Why a file without readable frontmatter still *starts* like one, else ``None``.
+
+    Such a file (CR-only line endings, a ``----`` fence, TOML ``+++``, a doubled BOM, an
+    unclosed ``---``) holds what its author thinks is a schedule: studyapp reports it and
+    never prepends a second block in front of it.
+    """
+    parts = split_note(data)
+    if parts.has_frontmatter:
+        return None
+    rest = data[len(parts.bom) :]
+    first = rest.split(b"\n", 1)[0]
+    if rest.startswith(BOM):
+        return "doubled byte order mark before the frontmatter"
+    if rest.startswith(b"+++"):
+        return "TOML (+++) frontmatter is not supported; use YAML between --- lines"
+    if rest.startswith(b"---") and b"\r" in first.rstrip(b"\r"):
+        return "frontmatter with CR-only line endings; save the note with LF or CRLF"
+    if rest.startswith(b"----"):
+        return "frontmatter fence is not exactly --- (found ----)"
+    if rest.startswith(b"---"):
+        return "frontmatter opened with --- but never closed"
+    return None
+
+
 def split_note(data: bytes) -> NoteParts:
     """Locate the frontmatter: a ``---`` line at byte 0 (after an optional BOM) up to the next ``---``/``...`` line.
 
@@ -83,7 +118,7 @@ def split_note(data: bytes) -> NoteParts:
     eol = data.find(b"\n", start)
     newline = b"\r\n" if eol > start and data[eol - 1 : eol] == b"\r" else b"\n"
     none = NoteParts(bom, False, newline, start, start, start, b"")
-    if eol == -1 or _marker(data[start:eol]) != b"---":
+    if eol == -1 or not _opening(data[start:eol]):
         return none
     pos = block_start = eol + 1
     while pos < len(data):
@@ -103,6 +138,8 @@ def _check_bytes(rel_path: str, data: bytes) -> None:
     if len(data) > MAX_NOTE_BYTES:
         size = len(data) / 1024 / 1024
         raise NoteError(rel_path, f"note too large ({size:.1f} MB > 5 MB limit)")
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise NoteError(rel_path, "not UTF-8 (UTF-32 byte order mark); save it as UTF-8")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise NoteError(rel_path, "not UTF-8 (UTF-16 byte order mark); save it as UTF-8")
     if b"\x00" in data:
@@ -120,7 +157,15 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ][0-9:.+\-Zz ]*)?", re.ASCII)
+_DATE_RE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?[ \t]*(?:[Zz]|[+\-]\d{1,2}(?::?\d{2})?)?)?",
+    re.ASCII,
+)
+#: Dates outside these years are typos (``20255-01-01``, ``1900``), not schedules.
+MIN_YEAR, MAX_YEAR = 1970, 2100
+#: A review count at or above this is not a count of reviews (and would overflow SQLite).
+MAX_REVIEW_COUNT = 10**6
 _INT_RE = re.compile(r"[+]?\d+", re.ASCII)
 _DIFFICULTY: dict[str, Difficulty] = {
     "easy": "easy",
@@ -135,20 +180,34 @@ _DIFFICULTY: dict[str, Difficulty] = {
 }
 
 
+def _valid_date(m: re.Match[str]) -> date | None:
+    """The date of a matched ``YYYY-MM-DD[ HH:MM[:SS]]``, or ``None`` when any field is impossible."""
+    try:
+        day = date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+    if m[4] is not None and (int(m[4]) > 23 or int(m[5]) > 59 or int(m[6] or 0) > 60):
+        return None
+    return day
+
+
 def _as_date(key: str, value: Any, warnings: list[str]) -> date | None:
     if value is None or value == "":
         return None
+    day: date | None = None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and (m := _DATE_RE.fullmatch(value.strip())):
-        try:
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            pass
-    warnings.append(f"{key}: invalid date {_show(value)}, treated as unset")
-    return None
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str) and (m := _DATE_RE.fullmatch(value.strip())):
+        day = _valid_date(m)
+    if day is None:
+        warnings.append(f"{key}: invalid date {_show(value)}, treated as unset")
+        return None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        warnings.append(f"{key}: {day.isoformat()} outside {MIN_YEAR}-{MAX_YEAR}, treated as unset")
+        return None
+    return day
 
 
 def _as_count(key: str, value: Any, warnings: list[str]) -> int:
@@ -164,6 +223,9 @@ def _as_count(key: str, value: Any, warnings: list[str]) -> int:
     if number is None or number < 0:
         warnings.append(f"{key}: invalid value {_show(value)}, treated as 0")
         return 0
+    if number >= MAX_REVIEW_COUNT:
+        warnings.append(f"{key}: {_show(value)} is not below {MAX_REVIEW_COUNT}, treated as 0")
+        return 0
     return number
 
 
@@ -172,9 +234,10 @@ def _as_mastery(key: str, value: Any, warnings: list[str]) -> float:
         return 0.0
     number = math.nan
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        with contextlib.suppress(OverflowError):  # an int beyond the float range
+            number = float(value)
     elif isinstance(value, str):
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, OverflowError):
             number = float(value.strip())
     if not math.isfinite(number):
         warnings.append(f"{key}: invalid value {_show(value)}, treated as 0.0")
@@ -220,7 +283,9 @@ def load_meta(rel_path: str, data: bytes) -> tuple[NoteMeta, list[str], NotePart
     _check_bytes(rel_path, data)
     parts = split_note(data)
     if not parts.has_frontmatter:
-        return NoteMeta(has_frontmatter=False), [], parts
+        lookalike = frontmatter_lookalike(data)
+        warnings = [f"{lookalike}; the schedule is not read from or written to this note"]
+        return NoteMeta(has_frontmatter=False), warnings if lookalike else [], parts
     if len(parts.block) > MAX_FRONTMATTER_BYTES:
         size = len(parts.block) // 1024
         raise NoteError(rel_path, f"frontmatter too large ({size} KB > 64 KB limit)")

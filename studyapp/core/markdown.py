@@ -84,10 +84,19 @@ def sections(tokens: Sequence[Token], lines: Sequence[str]) -> tuple[Section, ..
         if tok.type == "heading_open" and tok.level == 0 and tok.map is not None:
             inline = tokens[i + 1] if i + 1 < len(tokens) else None
             found.append((int(tok.tag[1]), heading_text(inline), tok.map[0], tok.map[1]))
+    # Where each section ends: the start of the next heading of the same or higher
+    # level, found in one pass with a stack (a scan per heading is quadratic, and a note
+    # can have thousands of headings).
+    ends = [len(lines)] * len(found)
+    open_: list[int] = []
+    for n, (level, _, start, _) in enumerate(found):
+        while open_ and found[open_[-1]][0] >= level:
+            ends[open_.pop()] = start
+        open_.append(n)
     out: list[Section] = []
     stack: list[tuple[int, str]] = []
     for n, (level, title, start, head_end) in enumerate(found):
-        end = next((s for lv, _, s, _ in found[n + 1 :] if lv <= level), len(lines))
+        end = ends[n]
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, title))

@@ -15,7 +15,7 @@ try:
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["YamlProblem", "load_mapping", "load_scalar", "one_line"]
+__all__ = ["YamlProblem", "load_mapping", "load_scalar", "one_line", "top_level_values"]
 
 
 class YamlProblem(Exception):
@@ -100,6 +100,18 @@ def load_mapping(text: str, first_line: int) -> tuple[dict[Any, Any], list[str]]
         raise YamlProblem(f"malformed YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise YamlProblem("frontmatter nested too deeply") from None
+    except YamlProblem:
+        raise
+    except Exception as exc:
+        # The safe constructors raise plain ValueError/KeyError/AttributeError/OverflowError
+        # on a bad explicit tag (``!!int abc``, ``!!bool maybe``, ``!!timestamp garbage``):
+        # each must stay this note's problem, never the whole import's.
+        detail = one_line(str(exc))[:80]
+        raise YamlProblem(
+            f"invalid YAML value ({type(exc).__name__}: {detail})"
+            if detail
+            else f"invalid YAML value ({type(exc).__name__})"
+        ) from None
     finally:
         loader.dispose()
     return value, warnings
@@ -111,3 +123,27 @@ def load_scalar(text: str) -> object:
         return load_mapping(f"k: {text}", 1)[0].get("k")
     except YamlProblem:
         return None
+
+
+def top_level_values(text: str) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+    """``(key node, value node)`` of each top-level pair of a block mapping (to edit by span).
+
+    A node's ``start_mark.index``/``end_mark.index`` are character offsets into
+    ``text``: the write-back replaces exactly those characters and nothing else, so
+    comments and blank lines around a value are never touched.
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        raise YamlProblem(f"malformed YAML: {one_line(str(exc))[:120]}") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return []
+    _check_nodes(node, 1)
+    if not isinstance(node, yaml.MappingNode):
+        raise YamlProblem("frontmatter is not a mapping")
+    if node.flow_style:
+        raise YamlProblem("frontmatter is a flow mapping ({...})")
+    return [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)]

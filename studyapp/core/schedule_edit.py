@@ -15,8 +15,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from studyapp.core.frontmatter_io import ScheduleValue, WriteBackError, split_note
-from studyapp.core.safe_yaml import YamlProblem, load_mapping, load_scalar
+import yaml
+
+from studyapp.core.frontmatter_io import (
+    ScheduleValue,
+    WriteBackError,
+    frontmatter_lookalike,
+    split_note,
+)
+from studyapp.core.safe_yaml import YamlProblem, load_mapping, load_scalar, top_level_values
 
 __all__ = ["remove_block", "replace_block", "write_schedule"]
 
@@ -194,14 +201,71 @@ def _reads_back(loaded: Any, intended: ScheduleValue) -> bool:
     return type(loaded) is type(intended) and bool(loaded == intended)
 
 
-def _outside(block: bytes, keys: set[str]) -> list[bytes]:
-    lines = _lines(block)
-    drop = {i for spans in _key_ranges(lines, keys).values() for a, b in spans for i in range(a, b)}
-    return [line for i, line in enumerate(lines) if i not in drop]
+_LINE_BREAKS = "\r\n\x85\u2028\u2029"
+
+
+def _value_spans(text: str, keys: set[str]) -> dict[str, list[tuple[int, int]]]:
+    """Character spans ``[start, end)`` of each named top-level key's value, as YAML sees them.
+
+    A scalar's span is the scalar itself (quotes, block indicator and content included),
+    never the comments, blank lines or line breaks around it.  An empty value
+    (``key:``) and a list or mapping value span from just after the colon.  A
+    multi-line value containing ``#`` is refused: what looks like a comment there may
+    be one, and it must never be dropped silently.
+    """
+    try:
+        pairs = top_level_values(text)
+    except YamlProblem as exc:
+        raise WriteBackError(f"frontmatter is not valid: {exc}") from None
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for key_node, node in pairs:
+        key = str(key_node.value)
+        if key not in keys:
+            continue
+        if key_node.start_mark.column != 0:
+            raise WriteBackError(f"key {key!r} is not on a line of its own; not rewritten")
+        start, end = node.start_mark.index, node.end_mark.index
+        if start == end or not isinstance(node, yaml.ScalarNode):
+            start = text.index(":", key_node.end_mark.index) + 1
+        # A block scalar's span swallows the line breaks after its content: they stay.
+        while end > start and text[end - 1] in _LINE_BREAKS:
+            end -= 1
+        owned = text[start:end]
+        if "#" in owned and any(c in owned for c in _LINE_BREAKS):
+            raise WriteBackError(
+                f"{key} spans several lines with a '#' in them; not rewritten, to keep the comment"
+            )
+        spans.setdefault(key, []).append((start, end))
+    return spans
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """The pieces of ``text`` outside ``spans`` (what a write-back must leave byte-identical).
+
+    Spaces right before a value are not compared: an empty ``key:`` gains one.
+    """
+    pieces, pos = [], 0
+    for start, end in sorted(spans):
+        pieces.append(text[pos:start].rstrip(" \t"))
+        pos = end
+    pieces.append(text[pos:])
+    return pieces
+
+
+def _appended_line(text: str, key: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The whole line of a key the write-back appended (key, value and line ending)."""
+    line_start = text.rfind("\n", 0, span[0]) + 1
+    line_end = text.find("\n", span[1])
+    return line_start, len(text) if line_end == -1 else line_end + 1
 
 
 def _verify(old: bytes, new: bytes, values: Mapping[str, ScheduleValue]) -> None:
-    """Re-parse the result: written keys read back as intended, every other byte and value unchanged."""
+    """Re-parse the result: written keys read back as intended, every other byte unchanged.
+
+    Independent of how the edit was made: the values' spans are located again by the
+    YAML parser in both versions, and everything outside them (comments, blank lines,
+    other keys, delimiters, body) must be identical, byte for byte.
+    """
     op, np_ = split_note(old), split_note(new)
     old_body = old[op.body_start :]
     problems: list[str] = []
@@ -214,25 +278,48 @@ def _verify(old: bytes, new: bytes, values: Mapping[str, ScheduleValue]) -> None
         problems.append("the delimiter lines changed")
     if not problems:
         keys = set(values)
-        if _outside(np_.block, keys) != _outside(op.block, keys):
-            problems.append("lines of other keys changed")
-        old_map = _parse_block(op.block) if op.has_frontmatter else {}
+        old_text, new_text = op.block.decode("utf-8"), np_.block.decode("utf-8")
+        old_spans = _value_spans(old_text, keys) if op.has_frontmatter else {}
+        new_spans = _value_spans(new_text, keys)
+        new_cut: list[tuple[int, int]] = []
+        appended: list[tuple[int, int]] = []
+        for key, spans in new_spans.items():
+            if key in old_spans:
+                new_cut.extend(spans)
+            else:
+                appended.extend(_appended_line(new_text, key, span) for span in spans)
+        kept_text = new_text
+        if appended:
+            # Appended keys are whole lines at the very end of the block, nothing else.
+            tail_start = min(a for a, _ in appended)
+            covered = sum(b - a for a, b in appended)
+            if covered != len(new_text) - tail_start:
+                problems.append("appended keys are not whole lines at the end of the block")
+            kept_text = new_text[:tail_start]
+        old_cut = [span for spans in old_spans.values() for span in spans]
+        if _cut(kept_text, new_cut) != _cut(old_text, old_cut):
+            problems.append("bytes outside the edited values changed")
         new_map = _parse_block(np_.block)
         for key, value in values.items():
             if not _reads_back(new_map.get(key, ...), value):
                 problems.append(f"{key} reads back as {new_map.get(key)!r}, not {value!r}")
-        others_old = {k: repr(v) for k, v in old_map.items() if k not in keys}
-        if others_old != {k: repr(v) for k, v in new_map.items() if k not in keys}:
-            problems.append("values of other keys changed")
+        if op.has_frontmatter:
+            old_map = _parse_block(op.block)
+            others_old = {k: repr(v) for k, v in old_map.items() if k not in keys}
+            if others_old != {k: repr(v) for k, v in new_map.items() if k not in keys}:
+                problems.append("values of other keys changed")
     if problems:
         raise WriteBackError("write-back verification failed: " + "; ".join(problems))
 
 
 def write_schedule(data: bytes, values: Mapping[str, ScheduleValue]) -> bytes:
-    """Return ``data`` with only the named top-level keys' lines rewritten (missing keys appended).
+    """Return ``data`` with only the named top-level keys' values rewritten (missing keys appended).
 
-    Raises :class:`WriteBackError` when the frontmatter cannot be edited safely (invalid
-    YAML, a key not found on a line of its own) or the result fails verification.
+    Each value is replaced in its own character span as the YAML parser reports it, so
+    a comment or blank line next to it, a lone CR or U+2028 line break, and every other
+    byte stay as they are.  Raises :class:`WriteBackError` when the frontmatter cannot be
+    edited safely (invalid YAML, a list value, a file that only looks like it has
+    frontmatter) or the result fails verification.
     """
     for key in values:
         if not _KEY_NAME.fullmatch(key):
@@ -240,36 +327,41 @@ def write_schedule(data: bytes, values: Mapping[str, ScheduleValue]) -> bytes:
     parts = split_note(data)
     nl = parts.newline
     if not parts.has_frontmatter:
+        lookalike = frontmatter_lookalike(data)
+        if lookalike is not None:
+            raise WriteBackError(f"{lookalike}; not adding a second frontmatter block")
         new_lines = [f"{k}: {_emit(v, None, _SINGLE)}".encode() + nl for k, v in values.items()]
         block = b"---" + nl + b"".join(new_lines) + b"---" + nl
         new = parts.bom + block + data[len(parts.bom) :]
     else:
         old_map = _parse_block(parts.block)
-        lines = _lines(parts.block)
-        date_style = _date_style(lines)
-        ranges = _key_ranges(lines, set(values))
+        text = parts.block.decode("utf-8")
+        date_style = _date_style(_lines(parts.block))
+        spans = _value_spans(text, set(values))
         for key in values:
-            if key in old_map and key not in ranges:
-                raise WriteBackError(f"cannot find the line of key {key!r} in the frontmatter")
-        edits: dict[int, tuple[int, bytes]] = {}
-        for key, spans in ranges.items():
-            for start, end in spans:
-                key_end = _KEY_LINE.match(lines[start]).end()  # type: ignore[union-attr]
-                edits[start] = (end, _edit_line(lines[start], key_end, values[key], date_style))
-        out: list[bytes] = []
-        i = 0
-        while i < len(lines):
-            if i in edits:
-                end, replacement = edits[i]
-                out.append(replacement)
-                i = end
-            else:
-                out.append(lines[i])
-                i += 1
+            if key in old_map and key not in spans:
+                raise WriteBackError(f"cannot find the value of key {key!r} in the frontmatter")
+        edits = sorted(
+            (start, end, values[key])
+            for key, key_spans in spans.items()
+            for start, end in key_spans
+        )
+        out: list[str] = []
+        pos = 0
+        for start, end, value in edits:
+            old_value = text[start:end]
+            emitted = _emit(value, _style(old_value.strip()), date_style)
+            if text[start - 1 : start] == ":":
+                emitted = " " + emitted  # ``key:`` with no value (or a list) yet
+            out.append(text[pos:start])
+            out.append(emitted)
+            pos = end
+        out.append(text[pos:])
         for key, value in values.items():
-            if key not in ranges:
-                out.append(f"{key}: {_emit(value, None, date_style)}".encode() + nl)
-        new = data[: parts.block_start] + b"".join(out) + data[parts.block_end :]
+            if key not in spans:
+                out.append(f"{key}: {_emit(value, None, date_style)}" + nl.decode())
+        new_block = "".join(out).encode("utf-8")
+        new = data[: parts.block_start] + new_block + data[parts.block_end :]
     _verify(data, new, values)
     return new
 

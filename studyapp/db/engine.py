@@ -9,6 +9,8 @@ ON would cascade-delete the review history).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -133,11 +135,32 @@ def upgrade_schema(engine: Engine) -> None:
         raise DatabaseError(f"foreign key check failed after migration: {problems[:5]}")
 
 
-def open_engine(db_path: Path | str) -> Engine:
-    """Create the folder, the engine and the newest schema."""
+def open_engine(
+    db_path: Path | str,
+    migration_lock: Callable[[], AbstractContextManager[object]] | None = None,
+) -> Engine:
+    """Create the folder, the engine and the newest schema.
+
+    ``migration_lock`` is entered only when the schema must change: two processes
+    migrating a new database at once would fail with a raw ``table … already exists``,
+    so the loser must meet the writer lock (and its one-line message) first.  What the
+    lock raises when it is held propagates unchanged.
+    """
     if str(db_path) != ":memory:":
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(db_path)
+    guard: AbstractContextManager[object] = nullcontext()
+    try:
+        if migration_lock is not None and current_revision(engine) != SCHEMA_HEAD:
+            guard = migration_lock()
+    except Exception as exc:
+        engine.dispose()
+        raise DatabaseError(f"{db_path}: cannot open database ({exc})") from exc
+    try:
+        guard.__enter__()
+    except BaseException:
+        engine.dispose()
+        raise
     try:
         upgrade_schema(engine)
         engine.dispose()
@@ -151,4 +174,6 @@ def open_engine(db_path: Path | str) -> Engine:
         if isinstance(exc, DatabaseError):
             raise
         raise DatabaseError(f"{db_path}: cannot open database ({exc})") from exc
+    finally:
+        guard.__exit__(None, None, None)
     return engine

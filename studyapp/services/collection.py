@@ -9,8 +9,9 @@ reads the system time directly.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from datetime import UTC, date, datetime, tzinfo
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -24,8 +25,34 @@ from studyapp.services.settings import Settings
 Clock = Callable[[], datetime]
 
 
+@contextmanager
+def _migration_lock(db_path: Path) -> Iterator[None]:
+    """Hold the writer lock while the schema is migrated (raises :class:`CollectionLocked`).
+
+    Released afterwards: a reader that happened to migrate must not keep writers out,
+    and a writer takes the lock again in :meth:`Collection.acquire_writer`.
+    """
+    if str(db_path) == ":memory:":
+        yield
+        return
+    lock = WriterLock(db_path)
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+#: Test-only: shifts the system clock by this many days, so the suite can be run "a year
+#: from now" to prove no test depends on the real date.  Read here and nowhere else.
+CLOCK_OFFSET_ENV = "STUDYAPP_TEST_CLOCK_OFFSET_DAYS"
+
+
 def system_clock() -> datetime:
-    return datetime.now(UTC)
+    """The real time (aware, UTC); the only place studyapp reads the wall clock for dates."""
+    offset = os.environ.get(CLOCK_OFFSET_ENV)
+    now = datetime.now(UTC)
+    return now + timedelta(days=float(offset)) if offset else now
 
 
 class Collection:
@@ -65,7 +92,7 @@ class Collection:
     ) -> Collection:
         db = Path(db_path)
         return cls(
-            open_engine(db),
+            open_engine(db, migration_lock=lambda: _migration_lock(db)),
             db,
             Path(notes_dir),
             today_override=today_override,

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -18,12 +22,57 @@ from studyapp.core.cards import cards_for_note
 from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.core.model import CardSpec, NoteError, ParsedNote
 from studyapp.core.notefile import parse_note
+from studyapp.core.safe_yaml import one_line
 from studyapp.core.sizing.calc_cards import calc_note_link
 
 #: Below this many files to parse, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
+#: Seconds one note may take to parse and turn into cards; past it, the note is
+#: reported and skipped and the import goes on.  The limits in
+#: :mod:`studyapp.core.notefile` keep every note under 5 MB far below it (about 2 s
+#: at worst on a slow machine); this is the backstop for what they do not foresee.
+NOTE_TIME_BUDGET_S = 5.0
+#: Cards kept per note (note card first); the notefile limits make more unlikely.
+MAX_CARDS_PER_NOTE = 6_000
 
-__all__ = ["PARALLEL_THRESHOLD", "EncodedCard", "Parsed", "parse_file", "parse_many"]
+
+class _OverBudget(BaseException):  # not swallowed by a library's "except Exception"
+    """Raised by the alarm inside a parse that ran past :data:`NOTE_TIME_BUDGET_S`."""
+
+
+@contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` where a POSIX interval timer can (main thread).
+
+    Elsewhere (a TUI worker thread, Windows) the caller's check after the parse still
+    rejects the note; the notefile limits keep that parse bounded.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def alarm(_signum: int, _frame: object) -> None:
+        raise _OverBudget
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+__all__ = [
+    "MAX_CARDS_PER_NOTE",
+    "NOTE_TIME_BUDGET_S",
+    "PARALLEL_THRESHOLD",
+    "EncodedCard",
+    "Parsed",
+    "parse_file",
+    "parse_many",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +85,7 @@ class Parsed:
     error: str | None
     cards: tuple[EncodedCard, ...] = ()
     about_deployment: bool = False
+    exception: str | None = None  # the exception class behind ``error``
 
 
 class EncodedCard(NamedTuple):
@@ -69,13 +119,37 @@ def parse_file(rel_path: str, data: bytes) -> Parsed:
     what is sent back to the importing process stays small.
     """
     digest = sha256_hex(data)
+    budget = NOTE_TIME_BUDGET_S
+    started = time.perf_counter()
     try:
-        note = parse_note(rel_path, data)
+        with _time_budget(budget):
+            note = parse_note(rel_path, data)
+            specs = cards_for_note(note)
+            if len(specs) > MAX_CARDS_PER_NOTE:
+                note = replace(
+                    note,
+                    warnings=(
+                        *note.warnings,
+                        f"{len(specs)} cards: only the first {MAX_CARDS_PER_NOTE} are kept",
+                    ),
+                )
+                specs = specs[:MAX_CARDS_PER_NOTE]
+            cards = tuple(_encode(spec) for spec in specs)
+            about = calc_note_link(note)
+        if time.perf_counter() - started > budget:
+            raise _OverBudget
+    except _OverBudget:
+        problem = f"took more than {budget:g} s to parse; skipped (split the note?)"
+        return Parsed(rel_path, digest, None, problem, exception="TimeoutError")
     except NoteError as exc:
-        return Parsed(rel_path, digest, None, exc.problem)
-    cards = tuple(_encode(spec) for spec in cards_for_note(note))
+        return Parsed(rel_path, digest, None, exc.problem, exception="NoteError")
+    except Exception as exc:  # one note's bug must not stop the import
+        name = type(exc).__name__
+        detail = one_line(str(exc))[:120]
+        problem = f"cannot be parsed ({name}: {detail})" if detail else f"cannot be parsed ({name})"
+        return Parsed(rel_path, digest, None, problem, exception=name)
     slim = replace(note, sections=(), tables=())
-    return Parsed(rel_path, digest, slim, None, cards, calc_note_link(note))
+    return Parsed(rel_path, digest, slim, None, cards, about)
 
 
 def _parse_batch(items: list[tuple[str, bytes]]) -> list[Parsed]:

@@ -28,13 +28,26 @@ __all__ = ["NoteWriter"]
 class NoteWriter:
     """Writes parse results into one session with bulk statements where it matters."""
 
-    def __init__(self, session: Session, today: date, *, adopt_next_review: bool = True) -> None:
+    def __init__(
+        self,
+        session: Session,
+        today: date,
+        *,
+        adopt_next_review: bool = True,
+        now: datetime | None = None,
+    ) -> None:
         self.session = session
         self.today = today
+        self.now = now
         self.adopt_next_review = adopt_next_review
         self._calc_ids: list[int] | None = None
-        self.tag_ids: dict[str, int] = {
-            name: tag_id for tag_id, name in session.execute(select(Tag.id, Tag.name))
+        self.tag_ids: dict[str, int] = {}
+        self.reload_tags()
+
+    def reload_tags(self) -> None:
+        """Re-read the tag ids (after a rolled-back savepoint dropped some just inserted)."""
+        self.tag_ids = {
+            name: tag_id for tag_id, name in self.session.execute(select(Tag.id, Tag.name))
         }
 
     def _note_values(self, parsed: Parsed, item: FoundNote) -> dict[str, Any]:
@@ -62,7 +75,7 @@ class NoteWriter:
             "mtime_ns": item.mtime_ns,
             "size": item.size,
             "missing": False,
-            "imported_at": datetime.now().replace(microsecond=0),
+            "imported_at": (self.now or datetime.now()).replace(microsecond=0, tzinfo=None),
         }
 
     def insert_note(self, parsed: Parsed, item: FoundNote) -> int:

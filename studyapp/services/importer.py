@@ -19,7 +19,9 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, text, update
 
-from studyapp.core.frontmatter_io import sha256_hex
+from studyapp.core.atomic import NotRegularFileError, read_regular
+from studyapp.core.frontmatter_io import MAX_NOTE_BYTES, sha256_hex
+from studyapp.core.printable import printable
 from studyapp.db.models import Card, ImportProblem, Note
 from studyapp.services.collection import Collection
 from studyapp.services.import_parse import (
@@ -38,12 +40,30 @@ ANALYZE_AFTER = 50
 
 @dataclass(frozen=True)
 class Problem:
+    """One note's problem; ``path`` is already escaped (see :func:`printable`)."""
+
     path: str
     error: str
     severity: str = "error"  # "error": rejected; "warning": imported with defaults
+    exception: str | None = None  # the exception class, for ``--json``
 
     def line(self) -> str:
-        return f"{self.path}: {self.error}"
+        return f"{self.path}: {printable(self.error)}"
+
+
+def _problem(
+    rel_path: str, error: str, severity: str = "error", exception: str | None = None
+) -> Problem:
+    return Problem(printable(rel_path), error, severity, exception)
+
+
+def _storable(rel_path: str) -> bool:
+    """SQLite (and ``print``) reject the lone surrogates ``os.fsdecode`` makes of bad UTF-8."""
+    try:
+        rel_path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass
@@ -63,7 +83,9 @@ class ImportReport:
             "unchanged": self.unchanged,
             "missing": self.missing,
             "moved": self.moved,
-            "rejected": [{"path": p.path, "error": p.error} for p in self.rejected],
+            "rejected": [
+                {"path": p.path, "error": p.error, "exception": p.exception} for p in self.rejected
+            ],
             "warnings": [{"path": p.path, "error": p.error} for p in self.warnings],
         }
 
@@ -96,10 +118,25 @@ def import_notes(
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: notes folder not found")
     report = ImportReport()
-    found = scan_notes(root, remove_stale_temps=coll.is_writer)
+    irregular: list[str] = []
+    found = scan_notes(root, remove_stale_temps=coll.is_writer, irregular=irregular)
     if only is not None:
         wanted = set(only)
         found = [f for f in found if f.rel_path in wanted]
+        irregular = [p for p in irregular if p in wanted]
+    for rel in irregular:
+        report.rejected.append(_problem(rel, "not a regular file", exception="NotRegularFileError"))
+    bad_names = [f for f in found if not _storable(f.rel_path)]
+    for item in bad_names:
+        report.rejected.append(
+            _problem(
+                item.rel_path,
+                "file name is not valid UTF-8; rename the file",
+                exception="UnicodeEncodeError",
+            )
+        )
+    if bad_names:
+        found = [f for f in found if _storable(f.rel_path)]
     today = coll.today()
     with coll.session() as session, session.begin():
         existing = {
@@ -135,10 +172,18 @@ def import_notes(
         stat_of: dict[str, FoundNote] = {}
         for item in to_read:
             try:
-                with open(item.abs_path, "rb") as handle:
-                    data = handle.read()
+                data = read_regular(item.abs_path, limit=MAX_NOTE_BYTES)
+            except NotRegularFileError:
+                report.rejected.append(
+                    _problem(item.rel_path, "not a regular file", exception="NotRegularFileError")
+                )
+                continue
             except OSError as exc:
-                report.rejected.append(Problem(item.rel_path, f"cannot read ({exc.strerror})"))
+                report.rejected.append(
+                    _problem(
+                        item.rel_path, f"cannot read ({exc.strerror})", exception=type(exc).__name__
+                    )
+                )
                 continue
             row = existing.get(item.rel_path)
             stat_of[item.rel_path] = item
@@ -169,34 +214,42 @@ def import_notes(
             for path, row in existing.items()
             if path not in present and not row.missing and only is None
         }
-        writer = NoteWriter(session, today, adopt_next_review=adopt_next_review)
+        writer = NoteWriter(session, today, adopt_next_review=adopt_next_review, now=coll.now())
         if only is None:
             writer.sync_calc_cards()  # before notes, so new notes can link to them
+        _open_real_transaction(session)  # before the first per-note savepoint
         for done, parsed in enumerate(results, 1):
             item = stat_of[parsed.rel_path]
             if parsed.note is None:
-                report.rejected.append(Problem(parsed.rel_path, parsed.error or "unreadable"))
+                report.rejected.append(
+                    _problem(
+                        parsed.rel_path, parsed.error or "unreadable", exception=parsed.exception
+                    )
+                )
                 row = existing.get(parsed.rel_path)
                 if row is not None:  # keep the last good version, remember the problem
                     session.execute(
                         update(Note).where(Note.id == row.id).values(parse_error=parsed.error)
                     )
                 continue
+            try:
+                # A savepoint per note: a value the database refuses (it slipped past
+                # validation) rejects this note only, not the whole import.
+                with session.begin_nested():
+                    outcome = _store(writer, existing, vanished, parsed, item)
+            except Exception as exc:  # isolate one note's failure
+                writer.reload_tags()
+                name = type(exc).__name__
+                detail = str(exc).splitlines()[0][:120] if str(exc) else name
+                report.rejected.append(
+                    _problem(
+                        parsed.rel_path, f"cannot be stored ({name}: {detail})", exception=name
+                    )
+                )
+                continue
             for warning in parsed.note.warnings:
-                report.warnings.append(Problem(parsed.rel_path, warning, "warning"))
-            row = existing.get(parsed.rel_path)
-            moved_from = None
-            if row is None and parsed.sha256 in vanished:
-                moved_from = vanished.pop(parsed.sha256)
-            if row is not None:
-                writer.update_note(row.id, parsed, item, revived=row.missing)
-                report.updated += 1
-            elif moved_from is not None:
-                writer.update_note(moved_from.id, parsed, item, revived=False)
-                report.moved += 1
-            else:
-                writer.insert_note(parsed, item)
-                report.imported += 1
+                report.warnings.append(_problem(parsed.rel_path, warning, "warning"))
+            setattr(report, outcome, getattr(report, outcome) + 1)
             if progress and (done % 50 == 0 or done == total):
                 progress(done, total)
 
@@ -223,6 +276,40 @@ def import_notes(
                     ],
                 )
     return report
+
+
+def _open_real_transaction(session: Any) -> None:
+    """Make sure SQLite is inside the import's one transaction before any SAVEPOINT.
+
+    Python's sqlite3 issues ``BEGIN`` only before DML: a ``SAVEPOINT`` sent first starts
+    a transaction of its own, and its ``RELEASE`` then *commits* it, one note at a
+    time.  An explicit ``BEGIN`` keeps the whole import one transaction.
+    """
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _store(
+    writer: NoteWriter,
+    existing: dict[str, Any],
+    vanished: dict[str, Any],
+    parsed: Parsed,
+    item: FoundNote,
+) -> str:
+    """Write one parsed note; returns which report counter it adds to."""
+    row = existing.get(parsed.rel_path)
+    if row is not None:
+        writer.update_note(row.id, parsed, item, revived=row.missing)
+        return "updated"
+    moved_from = vanished.get(parsed.sha256)
+    if moved_from is not None:
+        writer.update_note(moved_from.id, parsed, item, revived=False)
+        del vanished[parsed.sha256]
+        return "moved"
+    writer.insert_note(parsed, item)
+    return "imported"
 
 
 def reimport_one(coll: Collection, rel_path: str) -> ImportReport:

@@ -581,7 +581,7 @@ class ReviewService:
                 session.get(ReviewLog, log_id).note_values_before  # type: ignore[union-attr]
             )
         try:
-            data = path.read_bytes()
+            data = writeback.read_settled(path)
         except OSError:
             return False
         if not data.startswith(fm_after) or writeback.head_of(data) != fm_after:

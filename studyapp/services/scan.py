@@ -15,8 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-TEMP_PREFIX = ".studyapp-"
-TEMP_SUFFIX = ".tmp"
+from studyapp.core.atomic import is_own_temp_name
 
 
 @dataclass(frozen=True)
@@ -27,8 +26,14 @@ class FoundNote:
     size: int
 
 
-def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNote]:
-    """Every note under ``root``, sorted by relative path."""
+def scan_notes(
+    root: Path, *, remove_stale_temps: bool = False, irregular: list[str] | None = None
+) -> list[FoundNote]:
+    """Every note under ``root``, sorted by relative path.
+
+    ``irregular`` collects the relative paths of ``*.md`` entries that are not regular
+    files (a FIFO, socket or device): they are never opened, and the caller reports them.
+    """
     root_real = os.path.realpath(root)
     prefix_len = len(root_real.rstrip(os.sep)) + 1
     found: dict[str, tuple[bool, FoundNote]] = {}  # real file path -> (via a link?, note)
@@ -48,8 +53,7 @@ def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNot
             if name.startswith("."):
                 if (
                     remove_stale_temps
-                    and name.startswith(TEMP_PREFIX)
-                    and name.endswith(TEMP_SUFFIX)
+                    and is_own_temp_name(name)
                     and entry.is_file(follow_symlinks=False)
                 ):
                     _unlink_quietly(entry.path)
@@ -61,7 +65,11 @@ def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNot
                 if entry.is_dir(follow_symlinks=True):
                     stack.append(real)
                     continue
-                if not name.lower().endswith(".md") or not entry.is_file(follow_symlinks=True):
+                if not name.lower().endswith(".md"):
+                    continue
+                if not entry.is_file(follow_symlinks=True):
+                    if irregular is not None and os.path.exists(real):
+                        irregular.append(entry.path[prefix_len:].replace(os.sep, "/"))
                     continue
                 st = entry.stat(follow_symlinks=True)
             except OSError:

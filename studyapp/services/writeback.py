@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -28,14 +29,57 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from studyapp.core.atomic import WriteConflict, atomic_write
+from studyapp.core.atomic import WriteConflict, atomic_write, read_regular
 from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note
+from studyapp.core.printable import printable
 from studyapp.core.schedule_edit import write_schedule
 from studyapp.db.models import Note, ReviewLog
 from studyapp.services.collection import Collection
 
 #: Statuses of ReviewLog.writeback that still owe the note a write.
 OWED = ("pending", "deferred", "undo_pending")
+
+#: A note saved less than this long ago may be half way through an editor's in-place
+#: save (truncate, write 4 KB, pause, write the rest): an atomic replace landing
+#: between those writes would send the rest of the user's text to an orphaned inode.
+QUIET_SECONDS = 2.0
+#: The pause between the two looks at a note's size and mtime before writing it.
+SETTLE_PAUSE_S = 0.005
+#: Test-only: the suite sets this to 0 so that notes it has just created can be written
+#: at once; the in-place editor tests set the real period back.  Never set it for use.
+QUIET_ENV = "STUDYAPP_TEST_WRITE_QUIET_S"
+
+
+class NoteBusy(OSError):
+    """The note is being (or was just) saved by another program; the write waits."""
+
+
+def quiet_seconds() -> float:
+    """The quiet period; read in this one place (``QUIET_ENV`` is for the test suite only)."""
+    override = os.environ.get(QUIET_ENV)
+    return float(override) if override else QUIET_SECONDS
+
+
+def read_settled(path: Path) -> bytes:
+    """The note's bytes, only if no other program is writing it right now.
+
+    Raises :class:`NoteBusy` when its mtime is within the quiet period or its size or
+    mtime moved while it was read (two looks, a moment apart): the answer then stays
+    owed and is written at the next chance (end of session, next start).
+    """
+    quiet = quiet_seconds()
+    before = os.stat(path)
+    age = time.time() - before.st_mtime
+    if quiet > 0 and -quiet < age < quiet:
+        raise NoteBusy(errno.EBUSY, "the note was saved by another program moments ago", str(path))
+    data = read_regular(path)
+    if quiet > 0:
+        time.sleep(SETTLE_PAUSE_S)
+    after = os.stat(path)
+    moved = (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns)
+    if moved or len(data) != after.st_size:
+        raise NoteBusy(errno.EBUSY, "the note is being saved by another program", str(path))
+    return data
 
 
 @dataclass(frozen=True)
@@ -116,7 +160,7 @@ def write_values(
                     raise FileNotFoundError(f"note {note_id} is not in the database")
                 rel_path, known_sha = note.path, note.content_sha256
         path = resolve_note_path(coll, rel_path)
-        data = path.read_bytes()
+        data = read_settled(path)
         current_sha = sha256_hex(data)
         if current_sha != known_sha:
             reimport_one(coll, rel_path)  # the user's edit becomes what we write into
@@ -242,5 +286,5 @@ def finish_pending(coll: Collection) -> list[str]:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         name = getattr(exc, "filename", None)
-        return f"{exc.strerror}: {name}" if name else exc.strerror
-    return str(exc)
+        return printable(f"{exc.strerror}: {name}" if name else exc.strerror)
+    return printable(str(exc))

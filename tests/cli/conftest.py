@@ -51,4 +51,6 @@ def cli(
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
+    run.db = tmp_path / "db.sqlite3"  # type: ignore[attr-defined]
+    run.notes = notes_dir  # type: ignore[attr-defined]
     return run

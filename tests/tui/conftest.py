@@ -1,9 +1,11 @@
-"""Fixtures for the TUI tests: a temporary collection over copies of the sample notes.
+"""Fixtures for the TUI tests: a temporary collection over the project's own fixture notes.
 
-The notes folder holds the bundled sample notes, the user's seed notes when
-``../shared/seeds`` is present, one hostile note whose text is full of Textual
-markup and shell syntax, and one note with broken frontmatter (an import problem).
-The study day is fixed and seeds and clocks are injected, so snapshots are stable.
+The notes folder holds ``tests/data/tui_notes`` (a frozen copy of the sample notes, so
+that editing ``notes/`` does not change a snapshot), one hostile note whose text is
+full of Textual markup and shell syntax, and one note with broken frontmatter (an
+import problem).  Never the user's seed note from ``../shared``: a fresh clone has
+none, and the snapshots must be the same with and without it.  The study day is
+fixed and seeds and clocks are injected, so snapshots are stable.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from studyapp.services.collection import Collection
 from studyapp.services.importer import import_notes
 from studyapp.tui.app import StudyApp
 from studyapp.tui.context import AppContext
-from tests.conftest import REPO, seed_paths
+from tests.conftest import DATA
 
 TODAY = date(2026, 11, 25)
 SEED = 7
@@ -81,13 +83,14 @@ async def settle(pilot, rounds: int = 3) -> None:  # type: ignore[no-untyped-def
         await pilot.pause()
 
 
+TUI_NOTES = DATA / "tui_notes"
+
+
 def build_notes(target: Path) -> Path:
-    shutil.copytree(REPO / "notes", target)
-    for seed in seed_paths():
-        shutil.copy2(seed, target / seed.name)
+    shutil.copytree(TUI_NOTES, target)
     (target / "hostile.md").write_text(HOSTILE_NOTE, encoding="utf-8")
     (target / "broken.md").write_text(BROKEN_NOTE, encoding="utf-8")
-    for path in target.rglob("*"):  # ../shared is read-only; our copies must be writable
+    for path in target.rglob("*"):  # a read-only checkout must still give writable copies
         path.chmod(0o755 if path.is_dir() else 0o644)
     return target
 

@@ -19,9 +19,9 @@ from studyapp.services.importer import import_notes
 from studyapp.tui.context import AppContext
 from studyapp.tui.screens.notes_browser import ConfirmScreen, NotesScreen
 from studyapp.tui.search import search_note_ids, split_sections
+from tests.tui.conftest import TUI_NOTES
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "seeds"
 TODAY = date(2026, 11, 25)
 
 HOSTILE_TITLE = "[bold]x[/bold] 敌意 [/] 笔记"
@@ -46,12 +46,9 @@ tags:
 
 
 def build_collection(tmp_path: Path) -> AppContext:
-    """Sample notes (+ seeds when present) + a hostile note, imported into a fresh DB."""
+    """The fixture notes (never the seed) + a hostile note, imported into a fresh DB."""
     notes = tmp_path / "notes"
-    shutil.copytree(REPO / "notes", notes)
-    if SEEDS.is_dir():
-        for seed in sorted(SEEDS.glob("*.md")):
-            shutil.copy(seed, notes / seed.name)
+    shutil.copytree(TUI_NOTES, notes)
     (notes / "hostile").mkdir()
     (notes / "hostile" / "hostile.md").write_text(HOSTILE_NOTE, encoding="utf-8")
     coll = Collection.open(tmp_path / "db.sqlite3", notes, today_override=TODAY)

@@ -12,6 +12,8 @@ from studyapp.tui.screens.review import ReviewScreen
 from tests.tui.conftest import SEED, FixedClock, settle
 
 SIZES = [(80, 24), (120, 40)]
+#: The note and table snapshots show a sample note (the hostile one has its own snapshot).
+SAMPLE_TAG = "精通大模型压缩技术"
 
 
 async def _quiet(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -42,22 +44,26 @@ def test_dashboard(snap_compare, make_app, size) -> None:  # type: ignore[no-unt
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_note_card_question(snap_compare, make_app, size) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(make_app(), terminal_size=size, run_before=_review("note"))
+    assert snap_compare(make_app(), terminal_size=size, run_before=_review("note", tag=SAMPLE_TAG))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_note_card_answer(snap_compare, make_app, size) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(make_app(), terminal_size=size, run_before=_review("note", "space"))
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=_review("note", "space", tag=SAMPLE_TAG)
+    )
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_table_card_question(snap_compare, make_app, size) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(make_app(), terminal_size=size, run_before=_review("table"))
+    assert snap_compare(make_app(), terminal_size=size, run_before=_review("table", tag=SAMPLE_TAG))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_table_card_answered(snap_compare, make_app, size) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(make_app(), terminal_size=size, run_before=_review("table", "b"))
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=_review("table", "b", tag=SAMPLE_TAG)
+    )
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])

@@ -87,7 +87,7 @@ def test_read_only_folder_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     def denied(*args: object, **kwargs: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkstemp", denied)
+    monkeypatch.setattr("studyapp.core.atomic._make_temp", denied)
     with pytest.raises(ReadOnlyNoteError, match="read-only"):
         atomic_write(note, b"b", None)
     assert note.read_bytes() == b"a"
@@ -140,13 +140,14 @@ def test_keyboard_interrupt_removes_temp(tmp_path: Path, monkeypatch: pytest.Mon
 def test_cleanup_temp_files(tmp_path: Path) -> None:
     sub = tmp_path / "子目录"
     sub.mkdir()
-    stale = [tmp_path / ".studyapp-abc.tmp", sub / ".studyapp-x1.tmp"]
+    stale = [tmp_path / f".studyapp-{'a' * 32}.tmp", sub / f".studyapp-{'0f' * 16}.tmp"]
     for p in stale:
         p.write_bytes(b"partial")
     keep = [tmp_path / "note.md", tmp_path / ".studyapp-notes.md", tmp_path / "x.tmp"]
+    keep += [tmp_path / ".studyapp-my-backup.tmp", tmp_path / ".studyapp-abc.tmp"]  # not ours
     for p in keep:
         p.write_bytes(b"keep")
-    (tmp_path / ".studyapp-dir.tmp").mkdir()
+    (tmp_path / f".studyapp-{'d' * 32}.tmp").mkdir()
     assert sorted(cleanup_temp_files(tmp_path)) == sorted(stale)
     assert all(p.exists() for p in keep) and not any(p.exists() for p in stale)
     assert cleanup_temp_files(tmp_path) == []
@@ -154,5 +155,5 @@ def test_cleanup_temp_files(tmp_path: Path) -> None:
 
 def test_cleanup_non_recursive(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
-    (tmp_path / "d" / ".studyapp-1.tmp").write_bytes(b"")
+    (tmp_path / "d" / f".studyapp-{'1' * 32}.tmp").write_bytes(b"")
     assert cleanup_temp_files(tmp_path, recursive=False) == []
