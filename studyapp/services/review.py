@@ -62,6 +62,15 @@ class UndoResult:
     message: str | None = None
 
 
+def interval_label(days: int) -> str:
+    """A short interval for a grade button, as Anki writes it: ``6d``, ``1.5mo``, ``2.1y``."""
+    if days < 30:
+        return f"{days}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo".replace(".0mo", "mo")
+    return f"{days / 365:.1f}y".replace(".0y", "y")
+
+
 def new_session_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -200,6 +209,16 @@ class ReviewService:
                 suspended=card.suspended,
                 sibling_key=card.sibling_key,
             )
+
+    # -- answer-button preview (issue 11) ------------------------------------------
+    def preview(self, state: SrsState, *, today: date | None = None) -> tuple[SrsState, ...]:
+        """The state each grade 0-5 would give ``state`` today, indexed by grade.
+
+        The same :func:`~studyapp.core.srs.review` call as :meth:`record`, so the
+        intervals on the grade buttons are exactly what answering will schedule.
+        """
+        day = today or self.coll.today()
+        return tuple(review(state, grade, day) for grade in range(6))
 
     # -- answering -----------------------------------------------------------------
     def record(

@@ -11,6 +11,7 @@ import argparse
 import io
 from pathlib import Path
 
+from rich.text import Text
 from textual.widgets import Markdown, Static
 
 from studyapp.cli.context import CliContext
@@ -18,9 +19,11 @@ from studyapp.cli.plain import Io
 from studyapp.cli.review_cmd import run_plain
 from studyapp.core.model import SCHEDULE_KEYS
 from studyapp.services.queries import history
+from studyapp.services.review import interval_label
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.widgets.card_view import CardPanel
+from studyapp.tui.widgets.grade_bar import GradeBar
 from studyapp.tui.widgets.table_context import TableContext
 from tests.tui.conftest import SEED, TODAY, FixedClock, build_notes, settle
 
@@ -48,7 +51,7 @@ def plain_review_bytes(tmp_path: Path, rel_path: str, grade: int) -> bytes:
     out = io.StringIO()
     run_plain(args, cli, Io(inp=io.StringIO(f"\n{grade}\n"), out=out))
     cli.close()
-    assert "1 cards answered" in out.getvalue()
+    assert "1 card answered" in out.getvalue()
     return (notes / rel_path).read_bytes()
 
 
@@ -233,7 +236,10 @@ async def test_session_summary_after_the_last_card(make_app, ctx) -> None:  # ty
             await settle(pilot)
         assert screen.state == "finished"
         text = str(screen.query_one("#summary", Static).content)
-        assert "answered   2 cards (3 answers)" in text and "relearned  1" in text
+        assert "cards graded     2 cards" in text
+        assert "grades given     3 (1 relearning repeat)" in text
+        assert "came back        1 card (graded below 4)" in text
+        assert "first grade of each card" in text
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
@@ -250,3 +256,70 @@ async def test_edit_without_editor_says_so(make_app, ctx) -> None:  # type: igno
         await pilot.press("e")
         assert any("EDITOR" in str(n.message) for n in app._notifications)
         assert isinstance(CardPanel, type)
+
+
+async def test_grade_bar_previews_each_grades_interval(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Anki's answer-button preview: each grade shows what it would schedule, at 80 and 120."""
+    for size in ((80, 24), (120, 40)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            screen = review_screen(ctx, kind="note")
+            await app.push_screen(screen)
+            await settle(pilot)
+            await pilot.press("space")
+            await settle(pilot)
+            assert screen.view is not None
+            expected = ctx.review.preview(screen.view.state)
+            bar = screen.query_one("#grade-bar", GradeBar)
+            text = str(bar.content)
+            lines = text.splitlines()
+            assert all(Text(line).cell_len <= size[0] - 2 for line in lines), lines
+            for grade in range(6):
+                assert f" {grade} " in text
+            assert f"犹豫后答对 · {interval_label(expected[4].interval)}" in text
+            assert "…" not in text  # nothing cut at 80 columns
+            await pilot.press("4")
+            await settle(pilot)
+            messages = [str(n.message) for n in app._notifications]
+            assert any(
+                m.startswith("next review ") and expected[4].due.isoformat() in m  # type: ignore[union-attr]
+                for m in messages
+            ), messages
+
+
+async def test_grade_bar_on_a_relearning_repeat_shows_no_intervals(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="note", limit=1)
+        await app.push_screen(screen)
+        await settle(pilot)
+        await pilot.press("space", "2")  # fails: comes straight back (only card)
+        await settle(pilot)
+        await pilot.press("space")
+        await settle(pilot)
+        text = str(screen.query_one("#grade-bar", GradeBar).content)
+        assert "relearning: already scheduled for" in text
+        assert " · 1d" not in text
+
+
+def test_plain_review_previews_intervals_and_counts_honestly(tmp_path: Path) -> None:
+    """Plain mode: the preview line, a counter that says "done", relearned only when it was."""
+    notes = build_notes(tmp_path / "plain-notes")
+    cli = CliContext(
+        notes_option=str(notes), db_option=str(tmp_path / "plain.db"), today_override=TODAY
+    )
+    from studyapp.services.importer import import_notes
+
+    import_notes(cli.collection())
+    args = argparse.Namespace(tag=None, kind="note", limit=2)
+    out = io.StringIO()
+    # Fail the first card, pass the second, then end input at the relearning repeat.
+    run_plain(args, cli, Io(inp=io.StringIO("\n1\n\n4\n"), out=out))
+    cli.close()
+    text = out.getvalue()
+    assert "next interval: 5 perfect · 1d" in text
+    # Nothing is finished until a card gets 4+; the failed card returns marked as relearning.
+    assert text.count("── 0/2 done · note") == 2 and "── 1/2 done · relearning" in text
+    assert "Session over: 2 cards answered, 0 relearned, 1 still to relearn." in text

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -28,15 +27,17 @@ from textual.widgets import Footer, Header, Markdown, Static
 
 from studyapp.core.model import GradeResult, Prompt
 from studyapp.core.quiz import grade_response, make_prompt
-from studyapp.core.session import QueueItem, ReviewSession, SessionSummary
-from studyapp.core.srs import GRADE_LABELS
+from studyapp.core.session import QueueItem, ReviewSession
+from studyapp.core.srs import GRADE_LABELS, SrsState
 from studyapp.core.table_cards import typed_ok
-from studyapp.services.review import AnswerResult, CardView, new_session_id
+from studyapp.services.review import AnswerResult, CardView, interval_label, new_session_id
 from studyapp.tui.context import AppContext
 from studyapp.tui.widgets.card_view import CardPanel, card_for
+from studyapp.tui.widgets.grade_bar import GradeBar, short_label
 from studyapp.tui.widgets.progress_header import ProgressHeader
+from studyapp.tui.widgets.session_summary import summary_text
 
-__all__ = ["ReviewScreen", "grade_legend", "load_note_body", "system_seed"]
+__all__ = ["ReviewScreen", "load_note_body", "system_seed"]
 
 State = Literal["loading", "asking", "revealed", "saving", "finished"]
 SeedSource = Callable[[], int]
@@ -45,32 +46,6 @@ Clock = Callable[[], float]
 
 def system_seed() -> int:
     return random.SystemRandom().randrange(1, 2**31)
-
-
-def short_label(grade: int) -> str:
-    return GRADE_LABELS[grade].split(" / ")[0]
-
-
-def grade_legend(highlight: int | None = None, width: int = 200) -> Text:
-    """The six grades with their meanings on one line; ``highlight`` marks the proposal.
-
-    Bilingual when ``width`` allows, else the Chinese meanings only (the footer
-    shows the English ones).
-    """
-
-    def line(labels: dict[int, str]) -> Text:
-        out = Text(end="", no_wrap=True, overflow="ellipsis")
-        for grade in range(6):
-            style = "bold reverse" if grade == highlight else ""
-            out.append(f" {grade} ", style=f"bold {style}".strip())
-            out.append(labels[grade], style=style)
-            out.append("  ")
-        return out
-
-    full = line(dict(GRADE_LABELS))
-    if full.cell_len <= width:
-        return full
-    return line({g: label.split(" / ")[-1] for g, label in GRADE_LABELS.items()})
 
 
 def load_note_body(ctx: AppContext, note_id: int | None, note_path: str | None) -> str:
@@ -159,6 +134,7 @@ class ReviewScreen(Screen[None]):
         self.done: list[_Done] = []
         self.requeued: set[int] = set()
         self.typed_recall = False
+        self.preview: tuple[SrsState, ...] | None = None  # the state each grade would give
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -166,7 +142,7 @@ class ReviewScreen(Screen[None]):
         yield ProgressHeader(id="progress")
         with VerticalScroll(id="card-area"):
             yield Static(Content("loading today's queue…"), id="status", classes="status")
-        yield Static(id="grade-bar")
+        yield GradeBar(id="grade-bar")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -209,20 +185,17 @@ class ReviewScreen(Screen[None]):
         return True
 
     def update_grade_bar(self) -> None:
-        bar = self.query_one("#grade-bar", Static)
+        bar = self.query_one("#grade-bar", GradeBar)
         if self.state != "revealed":
             bar.display = False
             return
-        bar.display = True
         proposed = self.result.grade if self.result is not None else None
-        text = Text(end="", no_wrap=True, overflow="ellipsis")
-        if proposed is not None:
-            text.append(f" proposed grade {proposed} — {GRADE_LABELS[proposed]}", style="bold")
-            text.append("   enter accept · 0-5 override\n", style="dim")
-        else:
-            text.append(" How well did you know it?  0-5\n", style="bold")
-        text.append_text(grade_legend(proposed, self.size.width - 2))
-        bar.update(text)
+        relearning = self.view is not None and self.view.id in self.requeued
+        intervals = None
+        if self.preview is not None:
+            intervals = tuple(interval_label(after.interval) for after in self.preview)
+        due = self.view.state.due if self.view is not None else None
+        bar.show_grades(proposed, intervals, relearning=relearning, relearn_due=due)
 
     # -- session -----------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="review")
@@ -260,12 +233,16 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="review")
     def fetch_card(self, card_id: int, seed: int) -> None:
         view = self.ctx.review.card(card_id)
+        preview = self.ctx.review.preview(view.state)
         typed = self.typed_recall and view.kind == "table" and typed_ok(view.payload)
         prompt = make_prompt(view.kind, view.payload, seed, context=view.note_title, typed=typed)
-        self.app.call_from_thread(self.present, view, prompt)
+        self.app.call_from_thread(self.present, view, prompt, preview)
 
-    async def present(self, view: CardView, prompt: Prompt) -> None:
+    async def present(
+        self, view: CardView, prompt: Prompt, preview: tuple[SrsState, ...] | None = None
+    ) -> None:
         self.view, self.prompt, self.result = view, prompt, None
+        self.preview = preview
         self.response, self.chosen = "", None
         header = self.query_one(ProgressHeader)
         header.kind = view.kind
@@ -361,6 +338,13 @@ class ReviewScreen(Screen[None]):
         self.app.call_from_thread(self.recorded, result)
 
     async def recorded(self, result: AnswerResult) -> None:
+        if result.rescheduled and result.after.due is not None:
+            self.notify(
+                f"next review {result.after.due.isoformat()}"
+                f" ({interval_label(result.after.interval)})",
+                timeout=3,
+                markup=False,
+            )
         if result.message:
             self.notify(result.message, title="write-back", severity="warning", markup=False)
         await self.show_current()
@@ -500,22 +484,11 @@ class ReviewScreen(Screen[None]):
                 )
             )
         else:
-            await area.mount(Static(self.summary_text(summary), id="summary", classes="summary"))
+            await area.mount(
+                Static(
+                    summary_text(summary, max(0, int(self.clock() - self.started_at))),
+                    id="summary",
+                    classes="summary",
+                )
+            )
         self.set_state("finished")
-
-    def summary_text(self, summary: SessionSummary) -> Text:
-        seconds = max(0, int(self.clock() - self.started_at))
-        out = Text(end="")
-        out.append("Session complete · 本次复习完成\n\n", style="bold")
-        out.append(f"answered   {summary.answered} cards ({summary.answers} answers)\n")
-        out.append(f"relearned  {summary.relearned}\n")
-        out.append(f"skipped    {summary.skipped}\n")
-        out.append(f"time       {seconds // 60}:{seconds % 60:02d}\n\n")
-        top = max(summary.grade_counts) or 1
-        for grade in range(5, -1, -1):
-            count = summary.grade_counts[grade]
-            out.append(f" {grade} ", style="bold")
-            out.append("█" * round(12 * count / top) + " " * (12 - round(12 * count / top)))
-            out.append(f" {count:>3}  {GRADE_LABELS[grade]}\n")
-        out.append("\nescape — back to the dashboard · u — undo the last answer", style="dim")
-        return out
