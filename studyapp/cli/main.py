@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studyapp.cli.size_cmd",
     "studyapp.cli.lint_cmd",
     "studyapp.cli.config_cmd",
+    "studyapp.cli.export_cmd",
 )
 
 
