@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Input, Markdown, Static, Tree
 
 from studyapp.services.collection import Collection
 from studyapp.services.importer import import_notes
+from studyapp.services.search import search_note_ids, split_sections
 from studyapp.tui.context import AppContext
 from studyapp.tui.screens.notes_browser import ConfirmScreen, NotesScreen
-from studyapp.tui.search import search_note_ids, split_sections
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO.parent / "shared" / "seeds"

@@ -25,8 +25,8 @@ from textual.widgets.tree import TreeNode
 
 from studyapp.services import queries
 from studyapp.services.queries import NoteRow
+from studyapp.services.search import NoteDetail, note_detail, search_note_ids
 from studyapp.tui.context import AppContext
-from studyapp.tui.search import NoteDetail, note_detail, search_note_ids
 
 __all__ = ["ConfirmScreen", "NotesScreen"]
 

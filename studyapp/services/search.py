@@ -1,4 +1,4 @@
-"""Read helpers of the notes browser that the services do not offer (yet).
+"""Read helpers of the notes browser: search and one note's detail.
 
 * :func:`search_note_ids` — incremental search: substring match over title and body,
   case-insensitive for ASCII, exact for CJK (SQLite ``LIKE``), ``%``/``_`` literal.
@@ -6,8 +6,9 @@
   sections, so the browser renders one section at a time (the Markdown widget is slow
   on long documents).
 
-Both run in thread workers; both only read.  They belong in ``services/queries.py``
-eventually (see the G2 report).
+Both run in the TUI's thread workers; both only read.  They live in the services
+layer because the TUI talks only to services (``tests/unit/test_layers.py`` forbids
+``studyapp.tui`` → ``studyapp.db`` imports).
 """
 
 from __future__ import annotations
