@@ -206,22 +206,53 @@ async def test_skip_buries_and_undo_brings_back(make_app, ctx) -> None:  # type:
         assert first in [i.card_id for i in ctx.review.due_items(kind="note")]
 
 
-async def test_details_toggle_shows_the_full_note(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+async def test_full_note_opens_at_the_cards_section_for_note_and_table_cards(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    """``d``: a note card before or after its answer, a table card after; escape returns."""
+    from studyapp.tui.screens.note_view import NoteViewScreen
+
+    for size in ((80, 24), (120, 40)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            screen = review_screen(ctx, kind="note")
+            await app.push_screen(screen)
+            await settle(pilot)
+            await pilot.press("d")  # before the answer: the note is a note card's answer
+            await settle(pilot)
+            view = app.screen
+            assert isinstance(view, NoteViewScreen)
+            md = view.query_one("#note-view-md", Markdown)
+            assert "面试标准答案" in md.source and not md.source.startswith("---")
+            # one scroll container: the title line is outside it and stays put
+            assert not view.query("#note-view-body VerticalScroll")
+            title = view.query_one("#note-view-title")
+            assert title.region.y == 0 and title.region.height >= 1
+            view.query_one("#note-view-body").scroll_end(animate=False)
+            await settle(pilot)
+            assert title.region.y == 0
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is screen and screen.state == "asking"
+
     app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        screen = review_screen(ctx, kind="note")
+        screen = review_screen(ctx, kind="table")
         await app.push_screen(screen)
         await settle(pilot)
-        await pilot.press("d")  # not before the answer is shown
-        assert not screen.query("#full-note")
-        await pilot.press("space", "d")
+        assert screen.view is not None
+        heading_path = screen.view.payload["heading_path"]
+        await pilot.press("a")  # answer the choice first; d then means the note
         await settle(pilot)
-        full = screen.query_one("#full-note Markdown", Markdown)
-        assert "详细讲解" in full.source and not full.source.startswith("---")
         await pilot.press("d")
-        await pilot.pause()
-        assert not screen.query("#full-note")
+        await settle(pilot)
+        view = app.screen
+        assert isinstance(view, NoteViewScreen)
+        md = view.query_one("#note-view-md", Markdown)
+        assert heading_path[1] in md.source  # the section that holds the card's table
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.screen is screen
 
 
 async def test_session_summary_after_the_last_card(make_app, ctx) -> None:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Header, Static
 
 from studyapp.core.model import GradeResult, Prompt
 from studyapp.core.quiz import grade_response, make_prompt
@@ -37,7 +37,7 @@ from studyapp.tui.widgets.grade_bar import GradeBar, short_label
 from studyapp.tui.widgets.progress_header import ProgressHeader
 from studyapp.tui.widgets.session_summary import summary_text
 
-__all__ = ["ReviewScreen", "load_note_body", "system_seed"]
+__all__ = ["ReviewScreen", "system_seed"]
 
 State = Literal["loading", "asking", "revealed", "saving", "finished"]
 SeedSource = Callable[[], int]
@@ -46,15 +46,6 @@ Clock = Callable[[], float]
 
 def system_seed() -> int:
     return random.SystemRandom().randrange(1, 2**31)
-
-
-def load_note_body(ctx: AppContext, note_id: int | None, note_path: str | None) -> str:
-    """The note's Markdown body (without frontmatter) for the ``d`` details view."""
-    from studyapp.services import queries
-
-    if note_id is None:
-        return ""
-    return queries.note_body(ctx.coll, note_id)
 
 
 @dataclass(frozen=True)
@@ -174,7 +165,12 @@ class ReviewScreen(Screen[None]):
         if action == "accept":
             return state == "revealed" and self.result is not None
         if action == "toggle_details":
-            return state == "revealed" and self.view is not None and self.view.note_path is not None
+            # Any card with a note; a note card also before its answer is shown (the note
+            # is its answer), a table card only after (``d`` is its fourth option before).
+            view = self.view
+            if view is None or view.note_id is None:
+                return False
+            return state == "revealed" or (state == "asking" and view.kind == "note")
         if action == "undo":
             return bool(self.done) and state not in ("loading", "saving")
         if action in ("edit", "skip"):
@@ -437,33 +433,14 @@ class ReviewScreen(Screen[None]):
             self.notify(line, title="note not imported", severity="error", markup=False)
 
     def action_toggle_details(self) -> None:
-        area = self.query_one("#card-area", VerticalScroll)
-        existing = area.query("#full-note")
-        if existing:
-            existing.remove()
-            return
-        assert self.view is not None
-        self.load_details(self.view.note_id, self.view.note_path)
+        """Open the card's note at the card's section (a screen: escape comes back here)."""
+        from studyapp.tui.screens.note_view import NoteViewScreen
 
-    @work(thread=True, exclusive=True, group="details")
-    def load_details(self, note_id: int | None, note_path: str | None) -> None:
-        try:
-            body = load_note_body(self.ctx, note_id, note_path)
-        except OSError as exc:
-            self.app.call_from_thread(
-                self.notify, f"cannot read the note: {exc}", severity="error", markup=False
-            )
+        view = self.view
+        if view is None or view.note_id is None:
             return
-        self.app.call_from_thread(self.show_details, body)
-
-    def show_details(self, body: str) -> None:
-        area = self.query_one("#card-area", VerticalScroll)
-        if area.query("#full-note"):
-            return
-        box = VerticalScroll(Markdown(body), id="full-note")
-        box.border_title = "full note · d to close"
-        area.mount(box)
-        self.call_after_refresh(box.scroll_visible, top=True)
+        heading_path = [str(h) for h in view.payload.get("heading_path", ())]
+        self.app.push_screen(NoteViewScreen(self.ctx, view.note_id, heading_path))
 
     # -- the end ---------------------------------------------------------------------------
     async def show_summary(self) -> None:
