@@ -450,6 +450,25 @@ class ReviewService:
         with self.coll.session() as session, session.begin():
             session.execute(update(Card).where(Card.id == card_id).values(buried_until=until))
 
+    def bury_note(self, note_id: int, days: int = 1) -> dict[int, date | None]:
+        """Bury every card of a note (``=`` in a review); returns the previous values for undo."""
+        until = self.coll.today() + timedelta(days=days)
+        with self.coll.session() as session, session.begin():
+            before = {
+                card_id: buried
+                for card_id, buried in session.execute(
+                    select(Card.id, Card.buried_until).where(Card.note_id == note_id)
+                )
+            }
+            session.execute(update(Card).where(Card.note_id == note_id).values(buried_until=until))
+        return before
+
+    def restore_buried(self, values: dict[int, date | None]) -> None:
+        """Put back ``buried_until`` values returned by :meth:`bury_note` (its undo)."""
+        with self.coll.session() as session, session.begin():
+            for card_id, buried in values.items():
+                session.execute(update(Card).where(Card.id == card_id).values(buried_until=buried))
+
     def set_suspended(self, card_id: int, suspended: bool) -> None:
         with self.coll.session() as session, session.begin():
             session.execute(update(Card).where(Card.id == card_id).values(suspended=suspended))

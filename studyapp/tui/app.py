@@ -155,17 +155,33 @@ class StudyApp(App[int]):
         return screen_class(self.ctx)  # type: ignore[no-any-return]
 
     def open_screen(self, name: str) -> None:
-        """Open a screen on top of the dashboard (the stack never grows deeper than two)."""
+        """Open a screen on top of the dashboard, or on top of a review still in progress.
+
+        A review session with cards left stays underneath (``escape`` comes back to
+        it, at the same card); otherwise the stack never grows deeper than two.
+        Asking for the review again returns to that session instead of starting one.
+        """
         module_name, class_name, _title, _help = SCREENS_BY_NAME[name]
         top = self.screen
-        if type(top).__name__ == class_name and type(top).__module__ == module_name:
+        same = type(top).__name__ == class_name and type(top).__module__ == module_name
+        if same and not getattr(top, "can_restart", False):
             return
-        screen = self.make_screen(name)
-        if screen is None:
+        keep = 1
+        for depth, screen in enumerate(self.screen_stack):
+            if getattr(screen, "in_session", False):
+                keep = depth + 1
+                if type(screen).__name__ == class_name:  # back to the running session
+                    while len(self.screen_stack) > keep:
+                        self.pop_screen()
+                    return
+        opened = self.make_screen(name)
+        if opened is None:
             return
-        while len(self.screen_stack) > 1:
+        while len(self.screen_stack) > keep:
             self.pop_screen()
-        self.push_screen(screen)
+        if keep > 1:
+            self.notify("review kept: escape comes back to it", timeout=3, markup=False)
+        self.push_screen(opened)
 
     def action_review(self) -> None:
         self.open_screen("review")
@@ -190,6 +206,12 @@ class StudyApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "esc back" on the dashboard is a footer label that does nothing: hide it there.
+        if action == "back":
+            return len(self.screen_stack) > 1
+        return True
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 1:

@@ -354,3 +354,89 @@ def test_plain_review_previews_intervals_and_counts_honestly(tmp_path: Path) -> 
     # Nothing is finished until a card gets 4+; the failed card returns marked as relearning.
     assert text.count("── 0/2 done · note") == 2 and "── 1/2 done · relearning" in text
     assert "Session over: 2 cards answered, 0 relearned, 1 still to relearn." in text
+
+
+async def test_leaving_a_session_keeps_it_or_asks_first(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    """q/c/n open on top of a running review (escape comes back); escape asks once."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen) and review.view is not None
+        await pilot.press("space", "4")
+        await settle(pilot)
+        card = review.view.id
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.screen is not review and review in app.screen_stack
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is review and review.view is not None and review.view.id == card
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("r")  # r returns to the running session, it does not start one
+        await settle(pilot)
+        assert app.screen is review and review.view.id == card
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is review
+        assert any("escape again" in str(n.message) for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_skipping_the_last_card_ends_the_session_unambiguously(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="note", limit=1)
+        await app.push_screen(screen)
+        await settle(pilot)
+        skipped = screen.view.id  # type: ignore[union-attr]
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen.state == "finished"
+        summary = str(screen.query_one("#summary", Static).content)
+        assert "set aside        1 card" in summary
+        left = str(screen.query_one("#after-session", Static).content)
+        assert left.startswith("1 more card can be reviewed today") and "r starts them" in left
+        await pilot.press("r")
+        await settle(pilot)
+        fresh = app.screen
+        assert isinstance(fresh, ReviewScreen) and fresh is not screen
+        assert fresh.view is not None and fresh.view.id != skipped
+
+
+async def test_suspend_and_bury_note_from_the_review_with_undo(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="table")
+        await app.push_screen(screen)
+        await settle(pilot)
+        assert screen.view is not None and screen.session is not None
+        first = screen.view.id
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        assert ctx.review.card(first).suspended
+        assert screen.view.id != first
+        await pilot.press("u")
+        await settle(pilot)
+        assert not ctx.review.card(first).suspended and screen.view.id == first
+
+        note_id = screen.view.note_id
+        same_note = [i.card_id for i in screen.session.upcoming if i.note_id == note_id]
+        assert len(same_note) >= 2
+        await pilot.press("equals_sign")
+        await settle(pilot)
+        assert all(i.note_id != note_id for i in screen.session.upcoming)
+        assert first not in [i.card_id for i in ctx.review.due_items(kind="table")]
+        assert any("note buried until tomorrow" in str(n.message) for n in app._notifications)
+        await pilot.press("u")
+        await settle(pilot)
+        assert screen.view.id == first
+        assert [i.card_id for i in screen.session.upcoming if i.note_id == note_id] == same_note
+        assert first in [i.card_id for i in ctx.review.due_items(kind="table")]

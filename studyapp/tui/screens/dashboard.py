@@ -55,11 +55,19 @@ class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "app.review", "review", id="dashboard.review"),
         Binding("q", "app.quiz", "cram", id="dashboard.quiz"),
-        Binding("c", "app.calculator", "calculator", id="dashboard.calculator"),
+        Binding(
+            "c", "app.calculator", "calc", tooltip="sizing calculator", id="dashboard.calculator"
+        ),
         Binding("n", "app.notes", "notes", id="dashboard.notes"),
         Binding("t", "app.stats", "stats", id="dashboard.stats"),
         Binding("i", "app.import_notes", "import", id="dashboard.import"),
-        Binding("p", "problems", "problems", id="dashboard.problems"),
+        Binding(
+            "p",
+            "problems",
+            "issues",
+            tooltip="notes that could not be imported",
+            id="dashboard.problems",
+        ),
         Binding("f5", "reload", "refresh", show=False, id="dashboard.reload"),
     ]
 

@@ -15,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar, Literal
 
 from textual import on, work
@@ -30,6 +31,7 @@ from studyapp.core.quiz import grade_response, make_prompt
 from studyapp.core.session import QueueItem, ReviewSession
 from studyapp.core.srs import GRADE_LABELS, SrsState
 from studyapp.core.table_cards import typed_ok
+from studyapp.core.wording import plural
 from studyapp.services.review import AnswerResult, CardView, interval_label, new_session_id
 from studyapp.tui.context import AppContext
 from studyapp.tui.widgets.card_view import CardPanel, card_for
@@ -50,17 +52,28 @@ def system_seed() -> int:
 
 @dataclass(frozen=True)
 class _Done:
-    """One undoable step of this screen: an answer (logged) or a skip (buried)."""
+    """One undoable step of this screen: an answer (logged), a skip, a suspend, a note bury.
 
-    kind: Literal["answer", "skip"]
+    ``buried_before``: the cards' ``buried_until`` before a note bury, to put back.
+    """
+
+    kind: Literal["answer", "skip", "suspend", "bury_note"]
     card_id: int
     grade: int | None = None
+    buried_before: dict[int, date | None] | None = None
 
 
 def _grade_bindings() -> list[Binding]:
+    # Not in the footer: the grade bar shows the six grades with their meanings and
+    # next intervals, and at 80 columns the footer could not hold them all.
     return [
         Binding(
-            str(g), f"grade({g})", short_label(g), tooltip=GRADE_LABELS[g], id=f"review.grade{g}"
+            str(g),
+            f"grade({g})",
+            short_label(g),
+            tooltip=GRADE_LABELS[g],
+            show=False,
+            id=f"review.grade{g}",
         )
         for g in range(6)
     ]
@@ -71,12 +84,12 @@ class ReviewScreen(Screen[None]):
 
     CSS_PATH = "review.tcss"
     AUTO_FOCUS = None
-    # Grades first, so they lead the footer once the answer is shown; a key bound twice
-    # (1-4, d) runs the first binding whose action is enabled in the current state.
+    # A key bound twice (1-4, d) runs the first binding whose action is enabled in the
+    # current state: grades once revealed, options while a table card is asked.
     BINDINGS: ClassVar[list[BindingType]] = [
         *_grade_bindings(),
         Binding("enter", "accept", "accept grade", id="review.accept"),
-        Binding("space", "reveal", "show answer", id="review.reveal"),
+        Binding("space", "reveal", "answer", tooltip="show the answer", id="review.reveal"),
         *[
             Binding(
                 key,
@@ -89,10 +102,34 @@ class ReviewScreen(Screen[None]):
             for i, key in enumerate("abcd")
         ],
         *[Binding(str(i + 1), f"choose({i})", "choose", show=False) for i in range(4)],
-        Binding("d", "toggle_details", "full note", id="review.details"),
+        Binding(
+            "d",
+            "toggle_details",
+            "note",
+            tooltip="the full note, at this card's section",
+            id="review.details",
+        ),
         Binding("u", "undo", "undo", id="review.undo"),
-        Binding("e", "edit", "edit note", id="review.edit"),
+        Binding("e", "edit", "edit", tooltip="edit the note in $EDITOR", id="review.edit"),
         Binding("s", "skip", "skip", tooltip="bury until tomorrow", id="review.skip"),
+        Binding(
+            "exclamation_mark",
+            "suspend",
+            "suspend",
+            key_display="!",
+            tooltip="suspend this card until you unsuspend it (notes browser)",
+            id="review.suspend",
+        ),
+        Binding(
+            "equals_sign",
+            "bury_note",
+            "bury",
+            key_display="=",
+            tooltip="bury every card of this note until tomorrow",
+            id="review.bury_note",
+        ),
+        # Not in the footer (escape is "back" everywhere); it asks before ending a session.
+        Binding("escape", "leave", "back", show=False, id="review.leave"),
     ]
 
     def __init__(
@@ -126,6 +163,17 @@ class ReviewScreen(Screen[None]):
         self.requeued: set[int] = set()
         self.typed_recall = False
         self.preview: tuple[SrsState, ...] | None = None  # the state each grade would give
+        self.leave_armed = False  # escape pressed once during a session
+
+    @property
+    def in_session(self) -> bool:
+        """Cards are left: the app keeps this screen under others and escape asks first."""
+        return self.session is not None and not self.session.finished
+
+    @property
+    def can_restart(self) -> bool:
+        """Finished: ``r`` starts a new session (e.g. on the cards that became due)."""
+        return self.state == "finished"
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -144,6 +192,7 @@ class ReviewScreen(Screen[None]):
     # -- state -----------------------------------------------------------------------
     def set_state(self, state: State) -> None:
         self.state = state
+        self.leave_armed = False
         self.refresh_bindings()
         self.update_grade_bar()
 
@@ -173,6 +222,11 @@ class ReviewScreen(Screen[None]):
             return state == "revealed" or (state == "asking" and view.kind == "note")
         if action == "undo":
             return bool(self.done) and state not in ("loading", "saving")
+        if action in ("suspend", "bury_note"):
+            has_note = action == "suspend" or (
+                self.view is not None and self.view.note_id is not None
+            )
+            return state in ("asking", "revealed") and has_note
         if action in ("edit", "skip"):
             has_note = action == "skip" or (
                 self.view is not None and self.view.note_path is not None
@@ -365,6 +419,10 @@ class ReviewScreen(Screen[None]):
             undone = self.ctx.review.undo_last(self.session_id)
             if undone is not None and undone.message:
                 message = undone.message
+        elif step.kind == "suspend":
+            self.ctx.review.set_suspended(step.card_id, False)
+        elif step.kind == "bury_note":
+            self.ctx.review.restore_buried(step.buried_before or {})
         else:
             self.ctx.review.bury(step.card_id, days=0)  # buried until today = not buried
         self.app.call_from_thread(self.undone, step, message)
@@ -373,7 +431,12 @@ class ReviewScreen(Screen[None]):
         assert self.session is not None
         self.session.undo()
         self.requeued.discard(step.card_id)
-        what = f"grade {step.grade}" if step.kind == "answer" else "skip"
+        what = {
+            "answer": f"grade {step.grade}",
+            "skip": "skip",
+            "suspend": "suspend",
+            "bury_note": "bury note",
+        }[step.kind]
         self.notify(f"undone: {what}", timeout=2, markup=False)
         if message:
             self.notify(message, severity="warning", markup=False)
@@ -398,6 +461,66 @@ class ReviewScreen(Screen[None]):
         self.done.append(_Done("skip", card_id))
         self.notify("skipped until tomorrow", timeout=2, markup=False)
         await self.show_current()
+
+    def action_suspend(self) -> None:
+        assert self.session is not None
+        item = self.session.current()
+        if item is None:
+            return
+        self.set_state("saving")
+        self.suspend(item.card_id)
+
+    @work(thread=True, exclusive=True, group="review")
+    def suspend(self, card_id: int) -> None:
+        self.ctx.review.set_suspended(card_id, True)
+        self.app.call_from_thread(self.suspended, card_id)
+
+    async def suspended(self, card_id: int) -> None:
+        assert self.session is not None
+        self.session.skip()
+        self.done.append(_Done("suspend", card_id))
+        self.notify("suspended · u to undo", timeout=3, markup=False)
+        await self.show_current()
+
+    def action_bury_note(self) -> None:
+        assert self.session is not None
+        item, view = self.session.current(), self.view
+        if item is None or view is None or view.note_id is None:
+            return
+        self.set_state("saving")
+        self.bury_whole_note(item.card_id, view.note_id)
+
+    @work(thread=True, exclusive=True, group="review")
+    def bury_whole_note(self, card_id: int, note_id: int) -> None:
+        before = self.ctx.review.bury_note(note_id)
+        self.app.call_from_thread(self.note_buried, card_id, note_id, before)
+
+    async def note_buried(self, card_id: int, note_id: int, before: dict[int, date | None]) -> None:
+        assert self.session is not None
+        dropped = self.session.skip_note(note_id)
+        self.done.append(_Done("bury_note", card_id, buried_before=before))
+        self.notify(
+            f"note buried until tomorrow ({plural(dropped, 'card')} of this session) · u to undo",
+            timeout=3,
+            markup=False,
+        )
+        await self.show_current()
+
+    def action_leave(self) -> None:
+        """Escape: leave at once when nothing would be lost, else ask with a second escape."""
+        if not self.in_session or self.leave_armed or not self.session_started:
+            self.app.pop_screen()
+            return
+        self.leave_armed = True
+        self.notify(
+            "escape again to end this session (answers so far are saved)",
+            timeout=3,
+            markup=False,
+        )
+
+    @property
+    def session_started(self) -> bool:
+        return bool(self.done)
 
     def action_edit(self) -> None:
         view = self.view
@@ -468,4 +591,23 @@ class ReviewScreen(Screen[None]):
                     classes="summary",
                 )
             )
+            await area.mount(Static(id="after-session", classes="after-session"))
+            self.count_left()
         self.set_state("finished")
+
+    @work(thread=True, exclusive=True, group="review")
+    def count_left(self) -> None:
+        # A skipped new card frees a place in today's new-card quota, so the queue may
+        # hold cards this session never had: say so, rather than let the dashboard do it.
+        left = len(self.ctx.review.due_items(**self.filters))  # type: ignore[arg-type]
+        self.app.call_from_thread(self.show_left, left)
+
+    def show_left(self, left: int) -> None:
+        if left:
+            text = (
+                f"{plural(left, 'more card')} can be reviewed today"
+                " (new cards take the place of skipped ones) — r starts them"
+            )
+        else:
+            text = "Nothing else is due today. 今天的复习已全部完成。"
+        self.query_one("#after-session", Static).update(Content(text))

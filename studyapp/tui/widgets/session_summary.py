@@ -27,7 +27,7 @@ def summary_text(summary: SessionSummary, seconds: int) -> Text:
         out.append(f" ({plural(repeats, 'relearning repeat')})")
     out.append("\n")
     out.append(f"came back        {plural(summary.relearned, 'card')} (graded below 4)\n")
-    out.append(f"skipped          {plural(summary.skipped, 'card')} (until tomorrow)\n")
+    out.append(f"set aside        {plural(summary.skipped, 'card')} (skipped, buried, suspended)\n")
     out.append(f"time             {seconds // 60}:{seconds % 60:02d}\n\n")
     out.append("first grade of each card\n", style="bold")
     top = max(summary.grade_counts) or 1
