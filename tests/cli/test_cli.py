@@ -60,7 +60,7 @@ def test_plain_review_driven_by_a_pipe(cli, notes_dir: Path) -> None:  # type: i
     assert [h["grade"] for h in history] == [5, 4]
     stats = json.loads(cli("stats", "--json").out)
     assert stats["reviewed_today"] == 2 and len(stats["forecast_14d"]) == 14
-    assert len(stats["hardest"]) == 2 and stats["hardest"][0]["ease"] == 2.5  # grade 4 before 5
+    assert stats["hardest"] == []  # only failed cards are "hard", and nothing was failed
 
 
 def test_plain_review_ends_cleanly_at_eof(cli) -> None:  # type: ignore[no-untyped-def]
