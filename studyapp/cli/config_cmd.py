@@ -41,13 +41,18 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     kinds = {f.name: f.type for f in fields(Settings)}
     if args.key not in kinds:
         raise CliError(f"unknown setting {args.key!r}; known: {', '.join(kinds)}")
+    current = getattr(coll.settings, args.key)
     try:
         value = json.loads(args.value)
     except ValueError:
-        raise CliError(f"{args.key}: {args.value!r} is not a valid value") from None
-    current = getattr(coll.settings, args.key)
+        if not isinstance(current, str):
+            raise CliError(f"{args.key}: {args.value!r} is not a valid value") from None
+        value = args.value  # a plain word for a text setting (theme)
     if type(value) is not type(current) or (isinstance(value, int) and value < 0):
-        raise CliError(f"{args.key}: expected a {type(current).__name__} >= 0, got {args.value!r}")
+        expected = {bool: "true or false", int: "a whole number >= 0", str: "a text"}.get(
+            type(current), type(current).__name__
+        )
+        raise CliError(f"{args.key}: expected {expected}, got {args.value!r}")
     if args.key == "rollover_hour" and not 0 <= value <= 23:
         raise CliError("rollover_hour: expected an hour from 0 to 23")
     coll.save_settings(replace(coll.settings, **{args.key: value}))

@@ -37,6 +37,8 @@ class Settings:
     relearn_gap: int = 3
     #: Include calc (sizing) cards in the daily review.
     calc_in_review: bool = True
+    #: The TUI's theme (ctrl+t or the command palette), kept across restarts.
+    theme: str = "textual-dark"
 
     @classmethod
     def load(cls, session: Session) -> Settings:

@@ -19,6 +19,7 @@ from textual import work
 from textual.app import App, CSSPathType, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.theme import Theme
 
 from studyapp.tui.context import AppContext
 from studyapp.tui.screens.dashboard import DashboardScreen
@@ -124,7 +125,10 @@ class StudyApp(App[int]):
         return DashboardScreen(self.ctx)
 
     def on_mount(self) -> None:
-        self.theme = DARK
+        saved = self.ctx.coll.settings.theme
+        self.theme = saved if saved in self.available_themes else DARK
+        # Subscribed after the first assignment: only the user's changes are saved.
+        self.theme_changed_signal.subscribe(self, self.remember_theme)
         self.show_study_day()
         if self.startup_import:
             self.startup()
@@ -219,6 +223,18 @@ class StudyApp(App[int]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
+
+    def remember_theme(self, theme: Theme) -> None:
+        """Keep the theme across restarts (ctrl+t and the palette's theme picker)."""
+        if self.ctx.coll.settings.theme != theme.name:
+            self.save_theme(theme.name)
+
+    @work(thread=True, exclusive=True, group="settings")
+    def save_theme(self, name: str) -> None:
+        from dataclasses import replace
+
+        coll = self.ctx.coll
+        coll.save_settings(replace(coll.settings, theme=name))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for name, (_module, _cls, title, help_text) in SCREENS_BY_NAME.items():

@@ -111,3 +111,21 @@ async def test_theme_toggle_and_palette_commands(make_app) -> None:  # type: ign
             "Help",
         ):
             assert title in titles
+
+
+async def test_theme_is_kept_across_restarts(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    from studyapp.services.settings import Settings
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert app.theme == "textual-light"
+    with ctx.coll.session() as session:
+        assert Settings.load(session).theme == "textual-light"  # stored, not only cached
+    again = make_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert again.theme == "textual-light"
