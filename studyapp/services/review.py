@@ -157,7 +157,9 @@ class ReviewService:
             # Only the first ``wanted`` new cards (after the per-note table cap) can
             # enter today's queue: read the ordered new cards lazily and stop there,
             # instead of materialising every new card of a big collection.
-            wanted = max(0, settings.new_per_day - new_done)
+            # + today's "study more" allowance (services/custom_study.py), 0 on other days
+            extra = settings.extra_new if settings.extra_new_day == day.isoformat() else 0
+            wanted = max(0, settings.new_per_day + extra - new_done)
             new: list[QueueItem] = []
             if wanted:
                 per_note = settings.table_cards_per_note
@@ -188,7 +190,7 @@ class ReviewService:
                             break
                     result.close()
         due = [QueueItem(*row) for row in due_rows]  # columns in QueueItem order
-        queue = build_queue(due, new, settings.new_per_day, new_done)
+        queue = build_queue(due, new, settings.new_per_day + extra, new_done)
         return queue[:limit] if limit else queue
 
     def card(self, card_id: int) -> CardView:

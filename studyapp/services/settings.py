@@ -39,6 +39,10 @@ class Settings:
     calc_in_review: bool = True
     #: The TUI's theme (ctrl+t or the command palette), kept across restarts.
     theme: str = "textual-dark"
+    #: "Study more today": extra new cards allowed on the study day ``extra_new_day``
+    #: only (see services/custom_study.py); any other day it is ignored.
+    extra_new: int = 0
+    extra_new_day: str = ""
 
     @classmethod
     def load(cls, session: Session) -> Settings:

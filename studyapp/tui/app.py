@@ -26,6 +26,7 @@ from studyapp.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
     from studyapp.cli.context import CliContext
+    from studyapp.services.custom_study import CustomStudy
     from studyapp.services.importer import ImportReport
 
 __all__ = ["SCREENS_BY_NAME", "StudyApp", "run_app"]
@@ -190,6 +191,42 @@ class StudyApp(App[int]):
     def action_review(self) -> None:
         self.open_screen("review")
 
+    def action_custom_study(self) -> None:
+        """Study more today: a form, then the review it asks for."""
+        from studyapp.tui.screens.custom_study import CustomStudyScreen
+
+        if not isinstance(self.screen, CustomStudyScreen):
+            self.push_screen(CustomStudyScreen(), self.start_custom_study)
+
+    def start_custom_study(self, study: CustomStudy | None) -> None:
+        if study is None:
+            return
+        if study.kind == "new":
+            self.add_new_cards(study.count)
+            return
+        from studyapp.tui.screens.review import ReviewScreen
+
+        self.back_to_dashboard()
+        self.push_screen(
+            ReviewScreen(self.ctx, custom=study, seed_source=self.seed_source, clock=self.clock)
+        )
+
+    @work(thread=True, exclusive=True, group="settings")
+    def add_new_cards(self, count: int) -> None:
+        from studyapp.services.custom_study import add_new_today
+
+        total = add_new_today(self.ctx.coll, count)
+        self.call_from_thread(self.new_cards_added, count, total)
+
+    def new_cards_added(self, count: int, total: int) -> None:
+        self.notify(
+            f"today's new-card limit +{count} (+{total} in all, today only)",
+            timeout=4,
+            markup=False,
+        )
+        self.refresh_dashboard()
+        self.open_screen("review")
+
     def action_quiz(self) -> None:
         self.open_screen("quiz")
 
@@ -241,6 +278,11 @@ class StudyApp(App[int]):
             yield SystemCommand(title, help_text, lambda name=name: self.open_screen(name))  # type: ignore[misc]
         yield SystemCommand(
             "Dashboard", "back to today's overview (escape)", self.back_to_dashboard
+        )
+        yield SystemCommand(
+            "Study more today",
+            "extra new cards, review ahead, one tag or folder (m)",
+            self.action_custom_study,
         )
         yield SystemCommand("Help", "all keys and grade meanings (?)", self.action_help)
         yield SystemCommand(

@@ -68,6 +68,13 @@ class DashboardScreen(Screen[None]):
             tooltip="notes that could not be imported",
             id="dashboard.problems",
         ),
+        Binding(
+            "m",
+            "app.custom_study",
+            "more",
+            tooltip="study more today: new cards, review ahead, one tag or folder",
+            id="dashboard.custom",
+        ),
         Binding("f5", "reload", "refresh", show=False, id="dashboard.reload"),
     ]
 

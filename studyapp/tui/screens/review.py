@@ -32,6 +32,7 @@ from studyapp.core.session import QueueItem, ReviewSession
 from studyapp.core.srs import GRADE_LABELS, SrsState
 from studyapp.core.table_cards import typed_ok
 from studyapp.core.wording import plural
+from studyapp.services.custom_study import CustomStudy, custom_queue
 from studyapp.services.review import AnswerResult, CardView, interval_label, new_session_id
 from studyapp.tui.context import AppContext
 from studyapp.tui.widgets.card_view import CardPanel, card_for
@@ -140,12 +141,14 @@ class ReviewScreen(Screen[None]):
         kind: str | None = None,
         folder: str | None = None,
         limit: int | None = None,
+        custom: CustomStudy | None = None,
         seed_source: SeedSource = system_seed,
         clock: Clock = time.monotonic,
     ) -> None:
         super().__init__()
         self.ctx = ctx
         self.filters = {"tag": tag, "kind": kind, "folder": folder, "limit": limit}
+        self.custom = custom  # "study more": review ahead or one tag/folder
         self.seed_source = seed_source
         self.clock = clock
         self.session_id = new_session_id()
@@ -250,7 +253,10 @@ class ReviewScreen(Screen[None]):
     # -- session -----------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="review")
     def start_session(self) -> None:
-        queue = self.ctx.review.due_items(**self.filters)  # type: ignore[arg-type]
+        if self.custom is not None and self.custom.kind != "new":
+            queue = custom_queue(self.ctx.coll, self.custom)
+        else:
+            queue = self.ctx.review.due_items(**self.filters)  # type: ignore[arg-type]
         settings = self.ctx.coll.settings
         self.app.call_from_thread(self.begin, queue, settings.relearn_gap, settings.typed_recall)
 
