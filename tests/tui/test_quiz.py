@@ -161,3 +161,21 @@ async def test_app_screen_keys_do_not_drop_a_running_quiz(g2_ctx: AppContext) ->
         await wait_for(pilot, lambda: screen.phase == "asking")
         await pilot.press("n", "t", "r")
         assert app.screen is screen and screen.phase == "asking"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_unchecked_boxes_look_unchecked(g2_ctx: AppContext, size) -> None:  # type: ignore[no-untyped-def]
+    """Checked and unchecked differ in shape (X or blank), not in colour only."""
+    app = ScreenApp(lambda: QuizScreen(g2_ctx))
+    async with app.run_test(size=size) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        timed = screen.query_one("#timed", Checkbox)
+        note = screen.query_one("#kind-note", Checkbox)
+        assert not timed.value and note.value
+        assert "X" not in timed.render().plain and "timed" in timed.render().plain  # type: ignore[union-attr]
+        assert "X" in note.render().plain  # type: ignore[union-attr]
+        timed.value = True
+        note.value = False
+        await pilot.pause()
+        assert "X" in timed.render().plain and "X" not in note.render().plain  # type: ignore[union-attr]

@@ -18,6 +18,8 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from studyapp.tui.widgets.check import ClearCheckbox
+
 __all__ = ["KINDS", "QuizConfig", "QuizSetup"]
 
 KINDS = ("note", "table", "calc")
@@ -52,12 +54,12 @@ class QuizSetup(VerticalScroll):
             with Horizontal(classes="option-group"):
                 yield Label("Kinds", classes="option-label")
                 for kind in KINDS:
-                    yield Checkbox(kind, True, id=f"kind-{kind}", compact=True)
+                    yield ClearCheckbox(kind, True, id=f"kind-{kind}", compact=True)
             with Horizontal(classes="option-group"):
                 yield Label("Cards", classes="option-label")
                 yield Input("20", type="integer", id="count", compact=True)
             with Horizontal(classes="option-group"):
-                yield Checkbox("timed", False, id="timed", compact=True)
+                yield ClearCheckbox("timed", False, id="timed", compact=True)
                 # Off until "timed" is ticked (see toggle_timer_input).
                 yield Input("30", type="integer", id="seconds", compact=True, disabled=True)
                 yield Label("s / card", classes="option-label")
