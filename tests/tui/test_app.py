@@ -129,3 +129,19 @@ async def test_theme_is_kept_across_restarts(make_app, ctx) -> None:  # type: ig
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert again.theme == "textual-light"
+
+
+async def test_empty_problems_dialog_says_so(make_app, ctx, notes_dir) -> None:  # type: ignore[no-untyped-def]
+    (notes_dir / "broken.md").unlink()
+    from studyapp.services.importer import import_notes
+
+    import_notes(ctx.coll)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(ProblemsScreen(ctx))
+        await settle(pilot)
+        hint = str(app.screen.query_one("#problems-hint", Static).content)
+        assert hint.startswith("No import problems")
+        assert not app.screen.query_one("#problems-table").display
+        assert app.screen.query_one("#problems-box").border_subtitle == "0 problems"

@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
+from studyapp.core.wording import plural
 from studyapp.services.queries import Stats
 from studyapp.tui.context import AppContext
 from studyapp.tui.widgets.forecast_chart import ForecastChart
@@ -27,7 +28,8 @@ from studyapp.tui.widgets.mastery_bars import MasteryBars
 
 __all__ = ["DashboardScreen", "call_to_action", "mastery_rows"]
 
-KIND_NAMES = {"note": "notes", "table": "table cells", "calc": "sizing drills"}
+#: Singular nouns; :func:`plural` inflects them ("1 note", "12 table cells").
+KIND_NAMES = {"note": "note", "table": "table cell", "calc": "sizing drill"}
 
 
 def call_to_action(stats: Stats) -> str:
@@ -162,7 +164,7 @@ class DashboardScreen(Screen[None]):
         out = Text(end="")
         out.append(f"{stats.due_today:>4}", style="bold")
         out.append(" due")
-        kinds = [f"{n} {KIND_NAMES.get(k, k)}" for k, n in sorted(stats.due_by_kind.items())]
+        kinds = [plural(n, KIND_NAMES.get(k, k)) for k, n in sorted(stats.due_by_kind.items())]
         if kinds:
             out.append("  (" + ", ".join(kinds) + ")", style="dim")
         out.append("\n")
@@ -173,7 +175,7 @@ class DashboardScreen(Screen[None]):
         out.append(f"{stats.reviewed_today:>4}", style="bold")
         out.append(" reviewed today\n")
         out.append(f"{stats.streak:>4}", style="bold")
-        out.append(f" day streak · {stats.notes} notes · {stats.cards} cards")
+        out.append(f" day streak · {plural(stats.notes, 'note')} · {plural(stats.cards, 'card')}")
         if stats.retention_30d is not None:
             out.append(f"\n{stats.retention_30d:>4.0%}", style="bold")
             out.append(" retention (30 days)")

@@ -297,7 +297,9 @@ class NotesScreen(Screen[None]):
             return
         left = len(detail.sections) - self.shown_sections
         hint.display = True
-        hint.update(Content.styled(f"… {left} more section(s): press m", "$text-muted italic"))
+        hint.update(
+            Content.styled(f"… {plural(left, 'more section')}: press m", "$text-muted italic")
+        )
 
     async def action_more(self) -> None:
         """Render the next section of the note below the ones shown."""
