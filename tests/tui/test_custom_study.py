@@ -65,6 +65,8 @@ async def test_study_more_from_the_dashboard(make_app, ctx, size) -> None:  # ty
         assert isinstance(form, CustomStudyScreen)
         box = form.query_one("#custom-box")
         assert box.region.right <= size[0] and box.region.bottom <= size[1]
+        dots = [b.render().plain for b in form.query("RadioButton")]  # type: ignore[attr-defined]
+        assert "●" in dots[0] and "●" not in dots[1] + dots[2]  # chosen one only, by shape
         form.query_one("#custom-kind", RadioSet).query("RadioButton")[1].value = True  # ahead
         form.query_one("#custom-n", Input).value = "2"
         await pilot.click("#custom-go")

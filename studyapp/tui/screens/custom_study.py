@@ -15,9 +15,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from studyapp.services.custom_study import CustomStudy
+from studyapp.tui.widgets.check import ClearRadioButton
 
 __all__ = ["CustomStudyScreen"]
 
@@ -46,7 +47,7 @@ class CustomStudyScreen(ModalScreen[CustomStudy | None]):
             yield Label(Content("Study more today · 自定义学习"), id="custom-title")
             with RadioSet(id="custom-kind"):
                 for i, (_kind, label) in enumerate(CHOICES):
-                    yield RadioButton(Content(label), value=i == 0)
+                    yield ClearRadioButton(Content(label), value=i == 0)
             with Horizontal(classes="custom-row"):
                 yield Label(Content("N"), classes="custom-label")
                 yield Input("10", restrict=r"[0-9]*", max_length=4, compact=True, id="custom-n")

@@ -9,9 +9,9 @@ colours and the rest of the widget as it is.
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, RadioButton
 
-__all__ = ["ClearCheckbox"]
+__all__ = ["ClearCheckbox", "ClearRadioButton"]
 
 
 class ClearCheckbox(Checkbox):
@@ -21,4 +21,13 @@ class ClearCheckbox(Checkbox):
     def _button(self) -> Content:
         # An instance attribute shadows the class's "X" for this one render.
         self.BUTTON_INNER = "X" if self.value else " "
+        return super()._button
+
+
+class ClearRadioButton(RadioButton):
+    """:class:`~textual.widgets.RadioButton` with a blank dot when not chosen."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else " "
         return super()._button
