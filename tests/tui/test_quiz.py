@@ -179,3 +179,10 @@ async def test_unchecked_boxes_look_unchecked(g2_ctx: AppContext, size) -> None:
         note.value = False
         await pilot.pause()
         assert "X" in timed.render().plain and "X" not in note.render().plain  # type: ignore[union-attr]
+        # The tag and folder lists: nothing selected draws no X; a selected row does.
+        folders = screen.query_one("#folders")
+        await wait_for(pilot, lambda: folders.option_count > 0)  # type: ignore[attr-defined]
+        assert "X" not in folders.render_line(0).text  # type: ignore[attr-defined]
+        folders.select(folders.get_option_at_index(0))  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert "X" in folders.render_line(0).text  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from studyapp.tui.widgets.check import ClearCheckbox
+from studyapp.tui.widgets.check import ClearCheckbox, ClearSelectionList
 
 __all__ = ["KINDS", "QuizConfig", "QuizSetup"]
 
@@ -46,10 +46,10 @@ class QuizSetup(VerticalScroll):
         with Horizontal(id="filters"):
             with Vertical(classes="filter"):
                 yield Label("Tags", classes="filter-title")
-                yield SelectionList[str](id="tags")
+                yield ClearSelectionList[str](id="tags")
             with Vertical(classes="filter"):
                 yield Label("Folders", classes="filter-title")
-                yield SelectionList[str](id="folders")
+                yield ClearSelectionList[str](id="folders")
         with Horizontal(id="options"):
             with Horizontal(classes="option-group"):
                 yield Label("Kinds", classes="option-label")
