@@ -186,3 +186,14 @@ async def test_unchecked_boxes_look_unchecked(g2_ctx: AppContext, size) -> None:
         folders.select(folders.get_option_at_index(0))  # type: ignore[attr-defined]
         await pilot.pause()
         assert "X" in folders.render_line(0).text  # type: ignore[attr-defined]
+
+
+async def test_setup_labels_fit_80_columns(g2_ctx: AppContext) -> None:
+    app = ScreenApp(lambda: QuizScreen(g2_ctx))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        for widget in screen.query("#options Label, #options Checkbox, #options Input"):
+            if widget.display:
+                assert widget.region.right <= 80, widget
+        assert screen.query_one("#seconds").tooltip == "seconds per card"

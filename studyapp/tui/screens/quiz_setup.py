@@ -61,8 +61,16 @@ class QuizSetup(VerticalScroll):
             with Horizontal(classes="option-group"):
                 yield ClearCheckbox("timed", False, id="timed", compact=True)
                 # Off until "timed" is ticked (see toggle_timer_input).
-                yield Input("30", type="integer", id="seconds", compact=True, disabled=True)
-                yield Label("s / card", classes="option-label")
+                yield Input(
+                    "30",
+                    type="integer",
+                    id="seconds",
+                    compact=True,
+                    disabled=True,
+                    tooltip="seconds per card",
+                )
+                # "s / card" was cut to "s / ca" at 80 columns; the tooltip says it in full.
+                yield Label("s", classes="option-label")
         with Horizontal(id="start-row"):
             yield Button("Start quiz (ctrl+s)", id="start", variant="primary")
             yield Static(id="setup-message")
