@@ -179,3 +179,19 @@ def test_cli_size_accepts_the_same_32k(capsys) -> None:  # type: ignore[no-untyp
 
     assert main(["size", "llama-3-8b", "--context", "32k", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["context"] == 32768
+
+
+async def test_device_choice_readable_at_80x24() -> None:
+    from studyapp.core.sizing.catalog import load_catalog
+    from studyapp.tui.widgets.sizing_text import device_label
+
+    labels = {d.id: device_label(d).plain for d in load_catalog().devices.values()}
+    assert labels["iphone-15-pro"] == "edge  iPhone 15 Pro 8 GB"
+    app = calc_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        device = screen.query_one("#device", Select)
+        shown = device.query_one("SelectCurrent").query_one("#label", Static)
+        assert "iPhone 15 Pro 8 GB" in str(shown.render())
+        assert shown.content_region.width >= len(labels["iphone-15-pro"])

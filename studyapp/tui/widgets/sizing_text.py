@@ -37,9 +37,15 @@ def short_name(device: Device) -> str:
 
 
 def device_label(device: Device) -> Text:
-    """A device option: dim 'edge'/'cloud', then its full name."""
+    """A device option: dim 'edge'/'cloud', its short name and memory.
+
+    The full name ("iPhone 15 Pro (A17 Pro, 8 GB)") was cut to "iPhone 15 Pro (A17"
+    in the 28-column select at 80 columns; the verdict line names the device in full.
+    """
     where = "edge " if device.is_edge else "cloud"
-    return Text.assemble((where, "dim"), " ", device.name)
+    name = short_name(device)
+    memory = "" if "GB" in name else f" {device.mem_gb:g} GB"
+    return Text.assemble((where, "dim"), " ", name, (memory, "dim"))
 
 
 def num_text(value: float, unit: str = "", digits: int = 3) -> str:
