@@ -43,6 +43,8 @@ class Settings:
     #: only (see services/custom_study.py); any other day it is ignored.
     extra_new: int = 0
     extra_new_day: str = ""
+    #: Re-import notes edited while the TUI is open (watchfiles), with a notification.
+    watch_notes: bool = False
 
     @classmethod
     def load(cls, session: Session) -> Settings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -21,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 
+from studyapp.core.wording import plural
 from studyapp.tui.context import AppContext
 from studyapp.tui.screens.dashboard import DashboardScreen
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from studyapp.cli.context import CliContext
     from studyapp.services.custom_study import CustomStudy
     from studyapp.services.importer import ImportReport
+    from studyapp.services.watch import Watcher
 
 __all__ = ["SCREENS_BY_NAME", "StudyApp", "run_app"]
 
@@ -120,6 +123,7 @@ class StudyApp(App[int]):
         self.seed_source = seed_source
         self.clock = clock
         self.study_day: date | None = ctx.coll.today_override
+        self.watch_stop = threading.Event()  # ends the optional notes watcher
 
     # -- screens ------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -327,6 +331,26 @@ class StudyApp(App[int]):
             return
         self.call_from_thread(self.startup_done, report)
 
+    # -- optional: re-import notes edited while the app is open (setting watch_notes) ------
+    @work(thread=True, exclusive=True, group="watch")
+    def watch_notes_folder(self, watcher: Watcher | None = None) -> None:
+        from studyapp.services.watch import watch_notes
+
+        def imported(paths: list[str], report: ImportReport) -> None:
+            self.call_from_thread(self.notes_changed, paths, report)
+
+        watch_notes(self.ctx.coll, self.watch_stop, imported, watcher=watcher)
+
+    def notes_changed(self, paths: list[str], report: ImportReport) -> None:
+        what = paths[0] if len(paths) == 1 else plural(len(paths), "note")
+        self.notify(f"re-imported {what} (changed on disk)", title="notes", markup=False)
+        for problem in report.rejected:
+            self.notify(problem.line(), title="note not imported", severity="error", markup=False)
+        self.refresh_dashboard()
+
+    def on_unmount(self) -> None:
+        self.watch_stop.set()
+
     def set_study_day(self, day: date) -> None:
         self.study_day = day
         self.show_study_day()
@@ -344,6 +368,8 @@ class StudyApp(App[int]):
         if self.dashboard is not None:
             self.dashboard.hide_import_progress()
         self.refresh_dashboard()
+        if self.ctx.coll.settings.watch_notes:
+            self.watch_notes_folder()
         if report.rejected:
             n = len(report.rejected)
             self.notify(
