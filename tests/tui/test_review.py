@@ -401,8 +401,10 @@ async def test_skipping_the_last_card_ends_the_session_unambiguously(make_app, c
         assert screen.state == "finished"
         summary = str(screen.query_one("#summary", Static).content)
         assert "set aside        1 card" in summary
-        left = str(screen.query_one("#after-session", Static).content)
+        after = screen.query_one("#after-session", Static)
+        left = str(after.content)
         assert left.startswith("1 more card can be reviewed today") and "r starts them" in left
+        assert after.region.bottom <= 24 - 1  # in sight at 80x24, above the summary
         await pilot.press("r")
         await settle(pilot)
         fresh = app.screen

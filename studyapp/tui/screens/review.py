@@ -422,7 +422,10 @@ class ReviewScreen(CardActions, Screen[None]):
                     classes="summary",
                 )
             )
-            await area.mount(Static(id="after-session", classes="after-session"))
+            # Above the summary: at 80x24 a line below it was out of sight.
+            await area.mount(
+                Static(id="after-session", classes="after-session"), before="#summary"
+            )
             self.count_left()
         self.set_state("finished")
 
