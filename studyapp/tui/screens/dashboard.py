@@ -36,7 +36,7 @@ def call_to_action(stats: Stats) -> str:
     """The one line telling what to do now."""
     if stats.due_today:
         return f"r — review {stats.due_today} due card{'s' if stats.due_today != 1 else ''}"
-    return "Nothing due — q to cram"
+    return "Nothing due — m to study more · q to cram"
 
 
 def mastery_rows(
