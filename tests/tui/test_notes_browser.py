@@ -244,6 +244,10 @@ async def test_space_acts_only_on_the_highlighted_card_and_the_tree_widens(
         assert not any(g2_ctx.review.card(int(str(k.value))).suspended for k in table.rows)
         await pilot.press("down")
         second, _ = screen._selected_card()  # type: ignore[misc]
+        full = g2_ctx.review.card(second).title
+        await pilot.pause()
+        title = str(screen.query_one("#cards-title", Static).content)
+        assert title.endswith(f": {full}"), title  # the whole title, not the cut column
         await pilot.press("space")
         await wait_for(pilot, lambda: g2_ctx.review.card(second).suspended)
         suspended = [

@@ -334,6 +334,17 @@ class NotesScreen(Screen[None]):
         if cards:
             table.move_cursor(row=min(cursor, len(cards) - 1))
 
+    @on(DataTable.RowHighlighted, "#cards")
+    def show_card_title(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted card's whole title: the column cuts it, and cells of one table
+        row ("词级 logit — …") looked alike at 80 columns."""
+        key = str(event.row_key.value)
+        card = next((c for c in self._cards if str(c["card_id"]) == key), None)
+        label = f"Cards ({len(self._cards)})"
+        if card is not None:
+            label += f" · {card['kind']}: {card['title']}"
+        self.query_one("#cards-title", Label).update(Content(label))
+
     # -- actions -----------------------------------------------------------------------
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
