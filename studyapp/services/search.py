@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from studyapp.core.markdown import body_lines, parse_tokens
-from studyapp.db.models import Note, NoteTag, Tag
+from studyapp.db.models import CardLink, Note, NoteTag, Tag
 from studyapp.services.collection import Collection
 
-__all__ = ["NoteDetail", "note_detail", "search_note_ids", "split_sections"]
+__all__ = ["NoteDetail", "linked_note_id", "note_detail", "search_note_ids", "split_sections"]
 
 #: Sections shorter than this are merged with the next one (a heading and one line is not worth a page).
 _MIN_CHUNK_CHARS = 400
@@ -103,4 +103,16 @@ def note_detail(coll: Collection, note_id: int) -> NoteDetail:
             review_count=note.review_count,
             next_review=note.next_review.isoformat() if note.next_review else None,
             sections=split_sections(note.body),
+        )
+
+
+def linked_note_id(coll: Collection, card_id: int) -> int | None:
+    """The first present note a calc card is linked to (the note ``d`` opens), if any."""
+    with coll.session() as session:
+        return session.scalar(
+            select(CardLink.note_id)
+            .join(Note, Note.id == CardLink.note_id)
+            .where(CardLink.card_id == card_id, Note.missing.is_(False))
+            .order_by(Note.path)
+            .limit(1)
         )

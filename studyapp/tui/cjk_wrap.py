@@ -22,10 +22,7 @@ import re
 
 __all__ = ["CJK_CHUNK", "CJK_WORD", "install"]
 
-_CJK = (
-    "\u2e80-\u2fff\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uac00-\ud7af\uf900-\ufaff"
-)
+_CJK = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CLOSE = "，。、；：？！）」』】》〉”’…％,.;:?!)\\]%"
 _OPEN = "（「『【《〈“‘"
 _FULLWIDTH = "\u3000-\u303f\uff00-\uffef"

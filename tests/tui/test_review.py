@@ -442,3 +442,30 @@ async def test_suspend_and_bury_note_from_the_review_with_undo(make_app, ctx) ->
         assert screen.view.id == first
         assert [i.card_id for i in screen.session.upcoming if i.note_id == note_id] == same_note
         assert first in [i.card_id for i in ctx.review.due_items(kind="table")]
+
+
+async def test_full_note_of_a_calc_card_is_its_linked_note(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    from studyapp.services.search import linked_note_id
+    from studyapp.tui.screens.note_view import NoteViewScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = review_screen(ctx, kind="calc")
+        await app.push_screen(screen)
+        await settle(pilot)
+        assert screen.view is not None and screen.view.note_id is None
+        linked = linked_note_id(ctx.coll, screen.view.id)
+        assert linked is not None  # the sample notes link every calc template
+        prompt = screen.prompt
+        assert prompt is not None
+        if prompt.answer_mode == "choice":
+            await pilot.press("abcd"[prompt.correct_option])  # type: ignore[index]
+        else:
+            await pilot.click("#answer")
+            await pilot.press(*prompt.expected.split(" (")[0], "enter")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        view = app.screen
+        assert isinstance(view, NoteViewScreen) and view.note_id == linked

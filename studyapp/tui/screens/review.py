@@ -30,6 +30,7 @@ from studyapp.core.table_cards import typed_ok
 from studyapp.core.wording import plural
 from studyapp.services.custom_study import CustomStudy, custom_queue
 from studyapp.services.review import AnswerResult, CardView, interval_label, new_session_id
+from studyapp.services.search import linked_note_id
 from studyapp.tui.context import AppContext
 from studyapp.tui.screens.review_actions import CardActions, Step
 from studyapp.tui.widgets.card_view import CardPanel, card_for
@@ -150,6 +151,7 @@ class ReviewScreen(CardActions, Screen[None]):
         self.requeued: set[int] = set()
         self.typed_recall = False
         self.preview: tuple[SrsState, ...] | None = None  # the state each grade would give
+        self.details_note: int | None = None  # the note ``d`` opens (a calc card's linked one)
         self.leave_armed = False  # escape pressed once during a session
 
     @property
@@ -203,8 +205,9 @@ class ReviewScreen(CardActions, Screen[None]):
         if action == "toggle_details":
             # Any card with a note; a note card also before its answer is shown (the note
             # is its answer), a table card only after (``d`` is its fourth option before).
+            # Calc cards open the note they are linked to (found when the card was fetched).
             view = self.view
-            if view is None or view.note_id is None:
+            if view is None or self.details_note is None:
                 return False
             return state == "revealed" or (state == "asking" and view.kind == "note")
         if action == "undo":
@@ -274,6 +277,10 @@ class ReviewScreen(CardActions, Screen[None]):
     def fetch_card(self, card_id: int, seed: int) -> None:
         view = self.ctx.review.card(card_id)
         preview = self.ctx.review.preview(view.state)
+        if view.note_id is None and view.kind == "calc":
+            self.details_note = linked_note_id(self.ctx.coll, card_id)
+        else:
+            self.details_note = view.note_id
         typed = self.typed_recall and view.kind == "table" and typed_ok(view.payload)
         prompt = make_prompt(view.kind, view.payload, seed, context=view.note_title, typed=typed)
         self.app.call_from_thread(self.present, view, prompt, preview)
@@ -423,9 +430,7 @@ class ReviewScreen(CardActions, Screen[None]):
                 )
             )
             # Above the summary: at 80x24 a line below it was out of sight.
-            await area.mount(
-                Static(id="after-session", classes="after-session"), before="#summary"
-            )
+            await area.mount(Static(id="after-session", classes="after-session"), before="#summary")
             self.count_left()
         self.set_state("finished")
 

@@ -53,6 +53,7 @@ class CardActions:
         done: list[Step]
         requeued: set[int]
         leave_armed: bool
+        details_note: int | None
         app: App[object]
 
         @property
@@ -216,8 +217,8 @@ class CardActions:
         """Open the card's note at the card's section (a screen: escape comes back here)."""
         from studyapp.tui.screens.note_view import NoteViewScreen
 
-        view = self.view
-        if view is None or view.note_id is None:
+        view, note_id = self.view, self.details_note
+        if view is None or note_id is None:
             return
         heading_path = [str(h) for h in view.payload.get("heading_path", ())]
-        self.app.push_screen(NoteViewScreen(self.ctx, view.note_id, heading_path))
+        self.app.push_screen(NoteViewScreen(self.ctx, note_id, heading_path))
