@@ -7,6 +7,7 @@ from typing import Any
 
 from studyapp.cli.common import open_reader, print_json
 from studyapp.cli.context import CliContext
+from studyapp.core.wording import plural
 
 
 def register(subparsers: Any) -> None:
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not cards:
         print(f"Nothing due on {coll.today().isoformat()}.")
         return 0
-    print(f"{len(cards)} cards due on {coll.today().isoformat()}:")
+    print(f"{plural(len(cards), 'card')} due on {coll.today().isoformat()}:")
     for c in cards:
         due = c.due.isoformat() if c.due else "new"
         print(f"  #{c.card_id:<5} {c.kind:<5} {due:<10} {c.title}  ({c.note or 'calc deck'})")
