@@ -53,7 +53,10 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if isinstance(current, float) and type(value) is int:
         value = float(value)
     if type(value) is not type(current) or (isinstance(value, int) and value < 0):
-        raise CliError(f"{args.key}: expected a {type(current).__name__} >= 0, got {args.value!r}")
+        expected = {bool: "true or false", int: "a whole number >= 0", str: "a text"}.get(
+            type(current), type(current).__name__
+        )
+        raise CliError(f"{args.key}: expected {expected}, got {args.value!r}")
     if args.key == "rollover_hour" and not 0 <= value <= 23:
         raise CliError("rollover_hour: expected an hour from 0 to 23")
     updated = replace(coll.settings, **{args.key: value})

@@ -8,6 +8,7 @@ from typing import Any
 from studyapp.cli.common import open_reader, print_json
 from studyapp.cli.context import CliContext
 from studyapp.core.printable import printable
+from studyapp.core.wording import plural
 
 
 def register(subparsers: Any) -> None:
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not cards:
         print(f"Nothing due on {coll.today().isoformat()}.")
         return 0
-    print(f"{len(cards)} cards due on {coll.today().isoformat()}:")
+    print(f"{plural(len(cards), 'card')} due on {coll.today().isoformat()}:")
     for c in cards:
         due = c.due.isoformat() if c.due else "new"
         print(

@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studyapp.cli.config_cmd",
     "studyapp.cli.scheduler_cmd",  # issue 14
     "studyapp.cli.exam_cmd",  # issue 14
+    "studyapp.cli.export_cmd",
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from studyapp.cli.common import open_reader, print_json
 from studyapp.cli.context import CliContext
 from studyapp.core.printable import printable
+from studyapp.core.wording import plural
 
 
 def register(subparsers: Any) -> None:
@@ -29,6 +30,6 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         flag = " (missing)" if r.missing else ""
         print(
             f"{printable(r.path)}{flag}\n    {r.title} · next {nxt} · reviews {r.review_count} · "
-            f"mastery {r.mastery_level:.2f} · {r.cards} cards"
+            f"mastery {r.mastery_level:.2f} · {plural(r.cards, 'card')}"
         )
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -71,6 +72,13 @@ def ask_grade(io: Io) -> int | None:
         io.say("please type a grade from 0 to 5")
 
 
+def preview_line(intervals: Sequence[str]) -> str:
+    """What each grade would schedule, like Anki's answer buttons: ``5 perfect · 15d``."""
+    return "next interval: " + "  ".join(
+        f"{g} {GRADE_LABELS[g].split(' / ')[0]} · {intervals[g]}" for g in range(5, -1, -1)
+    )
+
+
 def reveal(io: Io, prompt: Prompt, result: GradeResult | None) -> None:
     if result is not None:
         mark = "✓ correct" if result.correct else "✗ wrong"
@@ -94,8 +102,14 @@ class Answer:
     seed: int
 
 
-def run_card(io: Io, view: CardView, position: str, *, typed: bool) -> Answer | None:
-    """Present one card, read the answer and the grade; ``None`` at end of input."""
+def run_card(
+    io: Io, view: CardView, position: str, *, typed: bool, preview: str | None = None
+) -> Answer | None:
+    """Present one card, read the answer and the grade; ``None`` at end of input.
+
+    ``preview``: a line shown with the answer, before the grade is asked (the
+    intervals each grade would give, or why none reschedules).
+    """
     prompt, shown = present(io, view, position, typed=typed)
     hint = "answer" if prompt.answer_mode != "self" else "your answer (enter to reveal)"
     response = io.ask(f"{hint}> ")
@@ -104,6 +118,8 @@ def run_card(io: Io, view: CardView, position: str, *, typed: bool) -> Answer | 
     elapsed_ms = int((time.monotonic() - shown) * 1000)
     result = grade_response(prompt, response, elapsed_ms)
     reveal(io, prompt, result)
+    if preview:
+        io.say(preview)
     if result is None:
         grade = ask_grade(io)
         if grade is None:

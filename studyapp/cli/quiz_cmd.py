@@ -8,6 +8,7 @@ from typing import Any
 from studyapp.cli.common import open_writer
 from studyapp.cli.context import CliContext
 from studyapp.cli.plain import Io, run_card
+from studyapp.core.wording import plural
 
 
 def register(subparsers: Any) -> None:
@@ -58,7 +59,7 @@ def run_plain(args: argparse.Namespace, ctx: CliContext, io: Io) -> int:
         return 0
     session_id = new_session_id()
     score = CramScore()
-    io.say(f"Cram quiz: {len(ids)} cards (the schedule is not changed).")
+    io.say(f"Cram quiz: {plural(len(ids), 'card')} (the schedule is not changed).")
     for n, card_id in enumerate(ids, 1):
         view = service.card(card_id)
         answer = run_card(io, view, f"{n}/{len(ids)}", typed=coll.settings.typed_recall)

@@ -29,11 +29,22 @@ def register(subparsers: Any) -> None:
         "--gpus", type=int, help="tensor-parallel GPUs (default: the fewest that fit)"
     )
     parser.add_argument(
-        "--context", type=int, help="tokens per sequence (default: window, max 8192)"
+        "--context",
+        type=_token_count,
+        help="tokens per sequence: 8192, 32k, 128K (default: window, max 8192)",
     )
     parser.add_argument("--batch", type=int, default=1, help="concurrent sequences")
     parser.add_argument("--json", action="store_true", help="every figure and step as JSON")
     parser.set_defaults(func=run)
+
+
+def _token_count(text: str) -> int:
+    from studyapp.core.token_count import parse_token_count
+
+    try:
+        return parse_token_count(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:

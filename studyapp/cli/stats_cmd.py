@@ -7,6 +7,7 @@ from typing import Any
 
 from studyapp.cli.common import open_reader, print_json
 from studyapp.cli.context import CliContext
+from studyapp.core.wording import plural
 
 
 def register(subparsers: Any) -> None:
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         f"{s.new_available} new available, {s.reviewed_today} reviewed today"
     )
     print(
-        f"Streak {s.streak} days · retention (30 d) {retention} · {s.notes} notes, {s.cards} cards"
+        f"Streak {plural(s.streak, 'day')} · retention (30 d) {retention} · {plural(s.notes, 'note')}, {plural(s.cards, 'card')}"
     )
     print("Forecast (14 d): " + " ".join(str(n) for n in s.forecast_14d))
     return 0

@@ -447,6 +447,20 @@ class ReviewSession:
         self._push(replace(st, queue=st.queue[1:], skipped=st.skipped + 1))
         return item
 
+    def skip_note(self, note_id: int) -> int:
+        """Bury the current card and every queued card of ``note_id``; returns how many.
+
+        One step for :meth:`undo` (the review screen's "bury note", ``=``).
+        """
+        st = self._state
+        self._require_current()
+        kept = tuple(
+            item for item in st.queue[1:] if item.note_id is None or item.note_id != note_id
+        )
+        dropped = len(st.queue) - len(kept)
+        self._push(replace(st, queue=kept, skipped=st.skipped + dropped))
+        return dropped
+
     def _push(self, new_state: _State) -> None:
         self._history.append(self._state)
         self._state = new_state

@@ -201,12 +201,17 @@ class Stats:
 #: Reviewed cards are few in a big collection, but SQLite's sampled statistics cannot
 #: tell (NULLs dominate last_review), so the index is named: 100 ms -> under 1 ms at
 #: 150k cards.
+#: Only cards that were actually failed: lapses (forgotten after being learned) or a
+#: last answer below 3 (``reps`` restarts at 0).  Ease alone is no sign of difficulty:
+#: ``difficulty: hard`` starts a card at 2.1 before it was ever answered.
 _HARDEST = text(
-    "SELECT cards.id, cards.title, cards.kind, cards.ef_milli, cards.lapses, notes.path "
+    "SELECT cards.id, cards.title, cards.kind, cards.ef_milli, cards.lapses, "
+    "cards.reps = 0 AS failing, notes.path "
     "FROM cards INDEXED BY ix_cards_last_review "
     "LEFT OUTER JOIN notes ON notes.id = cards.note_id "
     "WHERE cards.retired = 0 AND cards.last_review IS NOT NULL "
-    "ORDER BY cards.lapses DESC, cards.ef_milli, cards.id LIMIT :limit"
+    "AND (cards.lapses > 0 OR cards.reps = 0) "
+    "ORDER BY cards.lapses DESC, failing DESC, cards.ef_milli, cards.id LIMIT :limit"
 )
 
 _INTERVAL_BUCKETS = (
@@ -308,6 +313,7 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
                 "kind": r.kind,
                 "ease": r.ef_milli / 1000,
                 "lapses": r.lapses,
+                "failing": bool(r.failing),
                 "note": r.path,
             }
             for r in hardest_rows

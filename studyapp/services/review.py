@@ -89,6 +89,15 @@ class _TodayLog:
         return set()
 
 
+def interval_label(days: int) -> str:
+    """A short interval for a grade button, as Anki writes it: ``6d``, ``1.5mo``, ``2.1y``."""
+    if days < 30:
+        return f"{days}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo".replace(".0mo", "mo")
+    return f"{days / 365:.1f}y".replace(".0y", "y")
+
+
 def new_session_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -176,7 +185,9 @@ class ReviewService:
             ]
             today_log = self._answered_today(session, day)
             new_done = len(today_log.new_cards)
-            wanted = max(0, settings.new_per_day - new_done)
+            # + today's "study more" allowance (services/custom_study.py), 0 on other days
+            extra = settings.extra_new if settings.extra_new_day == day.isoformat() else 0
+            wanted = max(0, settings.new_per_day + extra - new_done)
             # Reviews first: a due card takes its row (or note) for today, so its new
             # siblings wait for another day.
             due_all = [QueueItem(*row) for row in due_rows]  # columns in QueueItem order
@@ -336,6 +347,30 @@ class ReviewService:
                 suspended=card.suspended,
                 sibling_key=card.sibling_key,
             )
+
+    # -- answer-button preview (issue 11) ------------------------------------------
+    def preview(self, card_id: int, *, today: date | None = None) -> tuple[SrsState, ...]:
+        """The state each grade 0-5 would give the card today, indexed by grade.
+
+        The same scheduler call (SM-2 or FSRS) and exam cap as :meth:`record`, so the
+        intervals on the grade buttons are exactly what answering will schedule.
+        """
+        day = today or self.coll.today()
+        scheduler = active_scheduler(self.coll)
+        out = []
+        with self.coll.session() as session:
+            card = session.get(Card, card_id)
+            if card is None:
+                raise KeyError(card_id)
+            before = card_schedule(card)
+            for grade in range(6):
+                after = scheduler.review(before, grade, day).srs
+                assert after.due is not None
+                due = exams.capped_due(self.coll, session, card.id, day, after.due)
+                if due != after.due:
+                    after = replace(after, due=due, interval=(due - day).days)
+                out.append(after)
+        return tuple(out)
 
     # -- answering -----------------------------------------------------------------
     def record(
@@ -604,6 +639,25 @@ class ReviewService:
         until = self.coll.today() + timedelta(days=days)
         with self.coll.session() as session, session.begin():
             session.execute(update(Card).where(Card.id == card_id).values(buried_until=until))
+
+    def bury_note(self, note_id: int, days: int = 1) -> dict[int, date | None]:
+        """Bury every card of a note (``=`` in a review); returns the previous values for undo."""
+        until = self.coll.today() + timedelta(days=days)
+        with self.coll.session() as session, session.begin():
+            before = {
+                card_id: buried
+                for card_id, buried in session.execute(
+                    select(Card.id, Card.buried_until).where(Card.note_id == note_id)
+                )
+            }
+            session.execute(update(Card).where(Card.note_id == note_id).values(buried_until=until))
+        return before
+
+    def restore_buried(self, values: dict[int, date | None]) -> None:
+        """Put back ``buried_until`` values returned by :meth:`bury_note` (its undo)."""
+        with self.coll.session() as session, session.begin():
+            for card_id, buried in values.items():
+                session.execute(update(Card).where(Card.id == card_id).values(buried_until=buried))
 
     def set_suspended(self, card_id: int, suspended: bool) -> None:
         with self.coll.session() as session, session.begin():

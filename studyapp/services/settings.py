@@ -55,6 +55,15 @@ class Settings:
     #: day count too), so the last days before an interview stay doable.
     exam_daily_cap: int = 150
 
+    #: The TUI's theme (ctrl+t or the command palette), kept across restarts.
+    theme: str = "textual-dark"
+    #: "Study more today": extra new cards allowed on the study day ``extra_new_day``
+    #: only (see services/custom_study.py); any other day it is ignored.
+    extra_new: int = 0
+    extra_new_day: str = ""
+    #: Re-import notes edited while the TUI is open (watchfiles), with a notification.
+    watch_notes: bool = False
+
     def problems(self) -> list[str]:
         """Values the queue cannot work with (empty when all are fine)."""
         from studyapp.core.session import SIBLING_MODES

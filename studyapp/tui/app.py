@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -19,13 +20,17 @@ from textual import work
 from textual.app import App, CSSPathType, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.theme import Theme
 
+from studyapp.core.wording import plural
 from studyapp.tui.context import AppContext
 from studyapp.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
     from studyapp.cli.context import CliContext
+    from studyapp.services.custom_study import CustomStudy
     from studyapp.services.importer import ImportReport
+    from studyapp.services.watch import Watcher
 
 __all__ = ["SCREENS_BY_NAME", "StudyApp", "run_app"]
 
@@ -118,13 +123,17 @@ class StudyApp(App[int]):
         self.seed_source = seed_source
         self.clock = clock
         self.study_day: date | None = ctx.coll.today_override
+        self.watch_stop = threading.Event()  # ends the optional notes watcher
 
     # -- screens ------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
         return DashboardScreen(self.ctx)
 
     def on_mount(self) -> None:
-        self.theme = DARK
+        saved = self.ctx.coll.settings.theme
+        self.theme = saved if saved in self.available_themes else DARK
+        # Subscribed after the first assignment: only the user's changes are saved.
+        self.theme_changed_signal.subscribe(self, self.remember_theme)
         self.show_study_day()
         if self.startup_import:
             self.startup()
@@ -155,19 +164,71 @@ class StudyApp(App[int]):
         return screen_class(self.ctx)  # type: ignore[no-any-return]
 
     def open_screen(self, name: str) -> None:
-        """Open a screen on top of the dashboard (the stack never grows deeper than two)."""
+        """Open a screen on top of the dashboard, or on top of a review still in progress.
+
+        A review session with cards left stays underneath (``escape`` comes back to
+        it, at the same card); otherwise the stack never grows deeper than two.
+        Asking for the review again returns to that session instead of starting one.
+        """
         module_name, class_name, _title, _help = SCREENS_BY_NAME[name]
         top = self.screen
-        if type(top).__name__ == class_name and type(top).__module__ == module_name:
+        same = type(top).__name__ == class_name and type(top).__module__ == module_name
+        if same and not getattr(top, "can_restart", False):
             return
-        screen = self.make_screen(name)
-        if screen is None:
+        keep = 1
+        for depth, screen in enumerate(self.screen_stack):
+            if getattr(screen, "in_session", False):
+                keep = depth + 1
+                if type(screen).__name__ == class_name:  # back to the running session
+                    while len(self.screen_stack) > keep:
+                        self.pop_screen()
+                    return
+        opened = self.make_screen(name)
+        if opened is None:
             return
-        while len(self.screen_stack) > 1:
+        while len(self.screen_stack) > keep:
             self.pop_screen()
-        self.push_screen(screen)
+        if keep > 1:
+            self.notify("review kept: escape comes back to it", timeout=3, markup=False)
+        self.push_screen(opened)
 
     def action_review(self) -> None:
+        self.open_screen("review")
+
+    def action_custom_study(self) -> None:
+        """Study more today: a form, then the review it asks for."""
+        from studyapp.tui.screens.custom_study import CustomStudyScreen
+
+        if not isinstance(self.screen, CustomStudyScreen):
+            self.push_screen(CustomStudyScreen(), self.start_custom_study)
+
+    def start_custom_study(self, study: CustomStudy | None) -> None:
+        if study is None:
+            return
+        if study.kind == "new":
+            self.add_new_cards(study.count)
+            return
+        from studyapp.tui.screens.review import ReviewScreen
+
+        self.back_to_dashboard()
+        self.push_screen(
+            ReviewScreen(self.ctx, custom=study, seed_source=self.seed_source, clock=self.clock)
+        )
+
+    @work(thread=True, exclusive=True, group="settings")
+    def add_new_cards(self, count: int) -> None:
+        from studyapp.services.custom_study import add_new_today
+
+        total = add_new_today(self.ctx.coll, count)
+        self.call_from_thread(self.new_cards_added, count, total)
+
+    def new_cards_added(self, count: int, total: int) -> None:
+        self.notify(
+            f"today's new-card limit +{count} (+{total} in all, today only)",
+            timeout=4,
+            markup=False,
+        )
+        self.refresh_dashboard()
         self.open_screen("review")
 
     def action_quiz(self) -> None:
@@ -191,6 +252,12 @@ class StudyApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "esc back" on the dashboard is a footer label that does nothing: hide it there.
+        if action == "back":
+            return len(self.screen_stack) > 1
+        return True
+
     def action_back(self) -> None:
         if len(self.screen_stack) > 1:
             self.pop_screen()
@@ -198,11 +265,28 @@ class StudyApp(App[int]):
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
+    def remember_theme(self, theme: Theme) -> None:
+        """Keep the theme across restarts (ctrl+t and the palette's theme picker)."""
+        if self.ctx.coll.settings.theme != theme.name:
+            self.save_theme(theme.name)
+
+    @work(thread=True, exclusive=True, group="settings")
+    def save_theme(self, name: str) -> None:
+        from dataclasses import replace
+
+        coll = self.ctx.coll
+        coll.save_settings(replace(coll.settings, theme=name))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for name, (_module, _cls, title, help_text) in SCREENS_BY_NAME.items():
             yield SystemCommand(title, help_text, lambda name=name: self.open_screen(name))  # type: ignore[misc]
         yield SystemCommand(
             "Dashboard", "back to today's overview (escape)", self.back_to_dashboard
+        )
+        yield SystemCommand(
+            "Study more today",
+            "extra new cards, review ahead, one tag or folder (m)",
+            self.action_custom_study,
         )
         yield SystemCommand("Help", "all keys and grade meanings (?)", self.action_help)
         yield SystemCommand(
@@ -247,6 +331,26 @@ class StudyApp(App[int]):
             return
         self.call_from_thread(self.startup_done, report)
 
+    # -- optional: re-import notes edited while the app is open (setting watch_notes) ------
+    @work(thread=True, exclusive=True, group="watch")
+    def watch_notes_folder(self, watcher: Watcher | None = None) -> None:
+        from studyapp.services.watch import watch_notes
+
+        def imported(paths: list[str], report: ImportReport) -> None:
+            self.call_from_thread(self.notes_changed, paths, report)
+
+        watch_notes(self.ctx.coll, self.watch_stop, imported, watcher=watcher)
+
+    def notes_changed(self, paths: list[str], report: ImportReport) -> None:
+        what = paths[0] if len(paths) == 1 else plural(len(paths), "note")
+        self.notify(f"re-imported {what} (changed on disk)", title="notes", markup=False)
+        for problem in report.rejected:
+            self.notify(problem.line(), title="note not imported", severity="error", markup=False)
+        self.refresh_dashboard()
+
+    def on_unmount(self) -> None:
+        self.watch_stop.set()
+
     def set_study_day(self, day: date) -> None:
         self.study_day = day
         self.show_study_day()
@@ -264,6 +368,8 @@ class StudyApp(App[int]):
         if self.dashboard is not None:
             self.dashboard.hide_import_progress()
         self.refresh_dashboard()
+        if self.ctx.coll.settings.watch_notes:
+            self.watch_notes_folder()
         if report.rejected:
             n = len(report.rejected)
             self.notify(

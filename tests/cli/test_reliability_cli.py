@@ -175,7 +175,7 @@ def test_markup_in_notes_is_printed_literally_by_review_plain(cli, notes_dir: Pa
     assert result.code == 0, result.err
     for text in MARKUP:
         assert text in result.out, text
-    assert "Session over: 1 cards answered" in result.out
+    assert "Session over: 1 card answered" in result.out
 
 
 def test_markup_in_notes_is_kept_literally_by_cards_json(cli, notes_dir: Path) -> None:  # type: ignore[no-untyped-def]

@@ -65,7 +65,12 @@ async def test_import_screen_from_any_screen(make_app) -> None:  # type: ignore[
         await pilot.press("i")
         await settle(pilot)
         assert isinstance(app.screen, ImportScreen)
-        assert len(app.screen_stack) == 2  # review was closed, not stacked under it
+        # the review session (cards left) stays underneath, one level: escape returns to it
+        assert [type(s).__name__ for s in app.screen_stack] == [
+            "DashboardScreen",
+            "ReviewScreen",
+            "ImportScreen",
+        ]
         summary = str(app.screen.query_one("#import-summary", Static).content)
         assert "unchanged" in summary and "1 rejected" in summary
         table = app.screen.query_one("#import-problems")
@@ -106,3 +111,37 @@ async def test_theme_toggle_and_palette_commands(make_app) -> None:  # type: ign
             "Help",
         ):
             assert title in titles
+
+
+async def test_theme_is_kept_across_restarts(make_app, ctx) -> None:  # type: ignore[no-untyped-def]
+    from studyapp.services.settings import Settings
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert app.theme == "textual-light"
+    with ctx.coll.session() as session:
+        assert Settings.load(session).theme == "textual-light"  # stored, not only cached
+    again = make_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert again.theme == "textual-light"
+
+
+async def test_empty_problems_dialog_says_so(make_app, ctx, notes_dir) -> None:  # type: ignore[no-untyped-def]
+    (notes_dir / "broken.md").unlink()
+    from studyapp.services.importer import import_notes
+
+    import_notes(ctx.coll)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(ProblemsScreen(ctx))
+        await settle(pilot)
+        hint = str(app.screen.query_one("#problems-hint", Static).content)
+        assert hint.startswith("No import problems")
+        assert not app.screen.query_one("#problems-table").display
+        assert app.screen.query_one("#problems-box").border_subtitle == "0 problems"

@@ -137,3 +137,61 @@ async def test_g2_screens_open_from_studyapp(make_app) -> None:  # type: ignore[
             await pilot.press("escape")
             await settle(pilot)
             assert app.screen is home, key
+
+
+async def test_context_accepts_32k_and_warns_above_the_window() -> None:
+    """Typed key by key at 80x24: ``32k`` is 32,768 tokens, and a context past the
+    model's window says so under the verdict, as ``studyapp size`` does."""
+    from studyapp.core.token_count import parse_token_count
+
+    assert parse_token_count("32k") == 32768 and parse_token_count("128K") == 131072
+    assert parse_token_count("1.5k") == 1536 and parse_token_count("8192") == 8192
+    for bad in ("32x", "", "1.5", "k"):
+        try:
+            parse_token_count(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)
+
+    app = calc_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CalculatorScreen)
+        await pilot.pause()
+        context = screen.query_one("#context", Input)
+        context.focus()
+        await pilot.press("end", "ctrl+u", "3", "2", "k")  # clear, then type at once
+        await pilot.pause()
+        assert context.value == "32k"
+        assert screen.report is not None and screen.report.context == 32768
+        verdict = str(screen.query_one("#verdict", Static).render())
+        assert "exceeds" in verdict and "window" in verdict  # llama-3-8b: 8,192 tokens
+        await pilot.press("end", "ctrl+u", "4", "k")
+        await pilot.pause()
+        assert screen.report.context == 4096
+        assert "exceeds" not in str(screen.query_one("#verdict", Static).render())
+
+
+def test_cli_size_accepts_the_same_32k(capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from studyapp.cli.main import main
+
+    assert main(["size", "llama-3-8b", "--context", "32k", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["context"] == 32768
+
+
+async def test_device_choice_readable_at_80x24() -> None:
+    from studyapp.core.sizing.catalog import load_catalog
+    from studyapp.tui.widgets.sizing_text import device_label
+
+    labels = {d.id: device_label(d).plain for d in load_catalog().devices.values()}
+    assert labels["iphone-15-pro"] == "edge  iPhone 15 Pro 8 GiB"
+    app = calc_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        device = screen.query_one("#device", Select)
+        shown = device.query_one("SelectCurrent").query_one("#label", Static)
+        assert "iPhone 15 Pro 8 GiB" in str(shown.render())
+        assert shown.content_region.width >= len(labels["iphone-15-pro"])

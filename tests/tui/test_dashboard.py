@@ -47,7 +47,7 @@ def test_call_to_action() -> None:
     from studyapp.services.queries import Stats
 
     empty = Stats(date(2026, 1, 1), 0, {}, 0, 0, 0, 0, None, [0] * 14)
-    assert call_to_action(empty) == "Nothing due — q to cram"
+    assert call_to_action(empty) == "Nothing due — m to study more · q to cram"
     one = Stats(date(2026, 1, 1), 1, {"note": 1}, 0, 0, 0, 0, None, [1] + [0] * 13)
     assert call_to_action(one) == "r — review 1 due card"
 

@@ -35,8 +35,13 @@ async def test_hostile_note_card_shows_text_literally(make_app, ctx) -> None:  #
             await pilot.click(block)
         await pilot.press("d")
         await settle(pilot)
-        full = screen.query_one("#full-note Markdown", Markdown)
+        full = app.screen.query_one("#note-view-md", Markdown)
         assert "[@click=app.quit]boom[/]" in full.source
+        title = str(app.screen.query_one("#note-view-title", Static).content)
+        assert "[@click=app.quit]boom[/]" in title  # the note's title, literally
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
         header = str(screen.query_one("#progress").render())
         assert "hostile.md" in header
         await pilot.press("4")

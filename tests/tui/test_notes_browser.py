@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Input, Markdown, Static, Tree
 
 from studyapp.services.collection import Collection
 from studyapp.services.importer import import_notes
+from studyapp.services.search import search_note_ids, split_sections
 from studyapp.tui.context import AppContext
 from studyapp.tui.screens.notes_browser import ConfirmScreen, NotesScreen
-from studyapp.tui.search import search_note_ids, split_sections
 from tests.tui.conftest import TUI_NOTES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,8 +180,19 @@ async def test_suspend_and_reset_with_confirmation(g2_ctx: AppContext) -> None:
         assert g2_ctx.review.card(card_id).state.reps == 1
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        path = g2_ctx.coll.notes_dir / screen.current.path  # type: ignore[union-attr]
+        file_before = path.read_bytes()
         await pilot.press("y")
         await wait_for(pilot, lambda: g2_ctx.review.card(card_id).state.reps == 0)
+        # The list shows the reset at once, and the app says the file keeps its lines.
+        await wait_for(pilot, lambda: str(table.get_cell(str(card_id), "due")) == "new")
+        assert str(table.get_cell(str(card_id), "reps")) == "0"
+        messages = [str(n.message) for n in app._notifications]
+        assert any(
+            m.startswith("Reset ") and "note file keeps its schedule lines" in m for m in messages
+        ), messages
+        assert "file:" in str(screen.query_one("#note-head", Static).content)
+        assert path.read_bytes() == file_before
 
 
 async def test_hostile_note_text_is_literal(g2_ctx: AppContext) -> None:
@@ -208,3 +219,41 @@ async def test_hostile_note_text_is_literal(g2_ctx: AppContext) -> None:
         assert app.is_running
         svg = app.export_screenshot()
         assert "boom" in svg and "[/bold]" in svg.replace("&#91;", "[").replace("&#93;", "]")
+
+
+async def test_space_acts_only_on_the_highlighted_card_and_the_tree_widens(
+    g2_ctx: AppContext,
+) -> None:
+    """At 80x24: space from the tree suspends nothing (it moves to the list); w widens the tree."""
+    app = ScreenApp(lambda: NotesScreen(g2_ctx))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        tree = screen.query_one("#note-tree", Tree)
+        await wait_for(pilot, lambda: len(leaves(tree)) > 0)
+        tree.select_node(next(n for n in leaves(tree) if "kv-cache" not in str(n.label)))
+        table = screen.query_one("#cards", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 1)
+        screen.query_one("#search", Input).focus()
+        await pilot.pause()
+        screen.action_toggle_suspend()  # from elsewhere: focus moves, nothing changes
+        await pilot.pause()
+        assert screen.focused is table
+        assert not any(g2_ctx.review.card(int(str(k.value))).suspended for k in table.rows)
+        await pilot.press("down")
+        second, _ = screen._selected_card()  # type: ignore[misc]
+        full = g2_ctx.review.card(second).title
+        await pilot.pause()
+        title = str(screen.query_one("#cards-title", Static).content)
+        assert title.endswith(f": {full}"), title  # the whole title, not the cut column
+        await pilot.press("space")
+        await wait_for(pilot, lambda: g2_ctx.review.card(second).suspended)
+        suspended = [
+            int(str(k.value)) for k in table.rows if g2_ctx.review.card(int(str(k.value))).suspended
+        ]
+        assert suspended == [second]
+
+        side = screen.query_one("#nb-side")
+        narrow = side.size.width
+        await pilot.press("w")
+        await pilot.pause()
+        assert side.size.width > narrow + 10

@@ -161,3 +161,39 @@ async def test_app_screen_keys_do_not_drop_a_running_quiz(g2_ctx: AppContext) ->
         await wait_for(pilot, lambda: screen.phase == "asking")
         await pilot.press("n", "t", "r")
         assert app.screen is screen and screen.phase == "asking"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_unchecked_boxes_look_unchecked(g2_ctx: AppContext, size) -> None:  # type: ignore[no-untyped-def]
+    """Checked and unchecked differ in shape (X or blank), not in colour only."""
+    app = ScreenApp(lambda: QuizScreen(g2_ctx))
+    async with app.run_test(size=size) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        timed = screen.query_one("#timed", Checkbox)
+        note = screen.query_one("#kind-note", Checkbox)
+        assert not timed.value and note.value
+        assert "X" not in timed.render().plain and "timed" in timed.render().plain  # type: ignore[union-attr]
+        assert "X" in note.render().plain  # type: ignore[union-attr]
+        timed.value = True
+        note.value = False
+        await pilot.pause()
+        assert "X" in timed.render().plain and "X" not in note.render().plain  # type: ignore[union-attr]
+        # The tag and folder lists: nothing selected draws no X; a selected row does.
+        folders = screen.query_one("#folders")
+        await wait_for(pilot, lambda: folders.option_count > 0)  # type: ignore[attr-defined]
+        assert "X" not in folders.render_line(0).text  # type: ignore[attr-defined]
+        folders.select(folders.get_option_at_index(0))  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert "X" in folders.render_line(0).text  # type: ignore[attr-defined]
+
+
+async def test_setup_labels_fit_80_columns(g2_ctx: AppContext) -> None:
+    app = ScreenApp(lambda: QuizScreen(g2_ctx))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        for widget in screen.query("#options Label, #options Checkbox, #options Input"):
+            if widget.display:
+                assert widget.region.right <= 80, widget
+        assert screen.query_one("#seconds").tooltip == "seconds per card"

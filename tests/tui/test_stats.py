@@ -43,7 +43,17 @@ async def test_stats_screen_shows_reviews_and_hardest(g2_ctx: AppContext) -> Non
         assert sum(b.value for b in screen.query_one("#intervals", HBars).bars) == 4
         table = screen.query_one("#hardest", DataTable)
         hardest = screen.stats.hardest  # type: ignore[union-attr]
-        assert table.row_count == len(hardest) >= 2
+        # Only the two failed cards, whatever the ease of the cards answered well.
+        assert table.row_count == len(hardest) == 2
+        assert {h["card_id"] for h in hardest} == set(ids[:2])
+        assert all(h["failing"] for h in hardest)
+        assert [str(c.label) for c in table.columns.values()] == [
+            "card",
+            "kind",
+            "lapses",
+            "last",
+            "ease",
+        ]
         titles = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert titles == [str(h["title"]) for h in hardest]
         await pilot.press("ctrl+r")
@@ -61,4 +71,4 @@ async def test_stats_at_80x24_with_no_reviews(g2_ctx: AppContext) -> None:
         await wait_for(pilot, lambda: screen.stats is not None)  # type: ignore[attr-defined]
         assert screen.has_class("-narrow")
         table = screen.query_one("#hardest", DataTable)
-        assert "no reviews yet" in str(table.get_row_at(0)[0])
+        assert "no failed cards yet" in str(table.get_row_at(0)[0])

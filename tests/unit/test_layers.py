@@ -1,7 +1,7 @@
 """The layering rules of ARCHITECTURE.md, checked in fresh interpreters.
 
 Core must import neither Textual nor SQLAlchemy; the database and service layers
-must not import Textual.  Each module is imported in its own subprocess, so one
+must not import Textual; the TUI talks only to services, never to ``studyapp.db``.  Each module is imported in its own subprocess, so one
 module's imports cannot hide another's.
 """
 
@@ -16,6 +16,7 @@ import pytest
 import studyapp.core
 import studyapp.db
 import studyapp.services
+import studyapp.tui
 
 
 def _modules(package: object) -> list[str]:
@@ -70,3 +71,32 @@ def test_core_reads_no_clock() -> None:
         )
     ]
     assert offenders == []
+
+
+TUI = _modules(studyapp.tui)
+
+
+def test_tui_does_not_import_the_database_layer() -> None:
+    """The TUI reaches data through services: no ``studyapp.db`` or ORM import in its source.
+
+    Checked on the source (services import the db, so ``sys.modules`` cannot tell who
+    imported it); ``sqlalchemy`` is forbidden too, so a query cannot sneak back in.
+    """
+    import ast
+    import pathlib
+
+    root = pathlib.Path(studyapp.tui.__file__).parent
+    offenders: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name == "sqlalchemy" or name.startswith(("sqlalchemy.", "studyapp.db")):
+                    offenders.append(f"{path.relative_to(root)}: {name}")
+    assert offenders == []
+    assert "studyapp.tui.app" in TUI

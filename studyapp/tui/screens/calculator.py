@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sta
 
 from studyapp.core.sizing.catalog import load_catalog
 from studyapp.core.sizing.report import SizingReport, size_report
+from studyapp.core.token_count import parse_token_count
 from studyapp.tui.context import AppContext
 from studyapp.tui.screens.calc_question import QuizKind, ScenarioQuizScreen, scenario_prompt
 from studyapp.tui.widgets.bars import Bar, HBars
@@ -148,7 +149,14 @@ class CalculatorScreen(Screen[None]):
                     )
                 with Horizontal(classes="form-row"):
                     yield from self._field(
-                        "Context", Input(str(s.context), type="integer", compact=True, id="context")
+                        "Context",
+                        Input(
+                            str(s.context),
+                            restrict=r"[0-9kKmM.]*",
+                            tooltip="tokens: 8192, 32k, 128K",
+                            compact=True,
+                            id="context",
+                        ),
                     )
                     yield from self._field(
                         "Batch", Input(str(s.batch), type="integer", compact=True, id="batch")
@@ -204,7 +212,7 @@ class CalculatorScreen(Screen[None]):
         widget = self.query_one(f"#{widget_id}", Input)
         text = widget.value.strip()
         try:
-            value = int(text)
+            value = parse_token_count(text) if widget_id == "context" else int(text)
         except ValueError:
             value = None
         ok = value is not None and low <= value <= high
@@ -237,7 +245,10 @@ class CalculatorScreen(Screen[None]):
         scenario = self.read_form()
         if scenario is None:
             self.query_one("#verdict", Static).update(
-                Content.styled("Fix the highlighted field (a positive whole number).", "$warning")
+                Content.styled(
+                    "Fix the highlighted field (a positive whole number; context also 32k).",
+                    "$warning",
+                )
             )
             return
         report = size_report(
@@ -272,8 +283,19 @@ class CalculatorScreen(Screen[None]):
             head = Content.styled(" ✗ DOES NOT FIT ", "bold $text-error on $error-muted")
             tail = f"  short by {gb_text(-f['headroom_bytes'])}"
         line1 = Content.assemble(head, (tail, "bold"))
+        # Next to the verdict, not only among the notes further down: a context past the
+        # model's window makes every figure above meaningless (the CLI says so too).
+        notes = []
+        if r.context > r.model.max_context:
+            notes.append(
+                Content.styled(
+                    f"⚠ context {r.context:,} exceeds the model's window of"
+                    f" {r.model.max_context:,} tokens",
+                    "bold $text-warning",
+                )
+            )
         self.query_one("#verdict", Static).update(
-            Content("\n").join([line1, Content.styled(where, "$text-muted")])
+            Content("\n").join([line1, Content.styled(where, "$text-muted"), *notes])
         )
 
     def _show_breakdown(self, r: SizingReport) -> None:

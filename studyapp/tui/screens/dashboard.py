@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
+from studyapp.core.wording import plural
 from studyapp.services.queries import Stats
 from studyapp.tui.context import AppContext
 from studyapp.tui.widgets.exam_panel import ExamPanel
@@ -28,14 +29,15 @@ from studyapp.tui.widgets.mastery_bars import MasteryBars
 
 __all__ = ["DashboardScreen", "call_to_action", "mastery_rows"]
 
-KIND_NAMES = {"note": "notes", "table": "table cells", "calc": "sizing drills"}
+#: Singular nouns; :func:`plural` inflects them ("1 note", "12 table cells").
+KIND_NAMES = {"note": "note", "table": "table cell", "calc": "sizing drill"}
 
 
 def call_to_action(stats: Stats) -> str:
     """The one line telling what to do now."""
     if stats.due_today:
         return f"r — review {stats.due_today} due card{'s' if stats.due_today != 1 else ''}"
-    return "Nothing due — q to cram"
+    return "Nothing due — m to study more · q to cram"
 
 
 def mastery_rows(
@@ -56,11 +58,28 @@ class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "app.review", "review", id="dashboard.review"),
         Binding("q", "app.quiz", "cram", id="dashboard.quiz"),
-        Binding("c", "app.calculator", "calculator", id="dashboard.calculator"),
+        Binding(
+            "c", "app.calculator", "calc", tooltip="sizing calculator", id="dashboard.calculator"
+        ),
         Binding("n", "app.notes", "notes", id="dashboard.notes"),
         Binding("t", "app.stats", "stats", id="dashboard.stats"),
         Binding("i", "app.import_notes", "import", id="dashboard.import"),
-        Binding("p", "problems", "problems", id="dashboard.problems"),
+        Binding(
+            "p",
+            "problems",
+            "issues",
+            tooltip="notes that could not be imported",
+            # The problems banner names the key; in the footer it pushed "m more" past 80 columns.
+            show=False,
+            id="dashboard.problems",
+        ),
+        Binding(
+            "m",
+            "app.custom_study",
+            "more",
+            tooltip="study more today: new cards, review ahead, one tag or folder",
+            id="dashboard.custom",
+        ),
         Binding("f5", "reload", "refresh", show=False, id="dashboard.reload"),
     ]
 
@@ -150,7 +169,7 @@ class DashboardScreen(Screen[None]):
         out = Text(end="")
         out.append(f"{stats.due_today:>4}", style="bold")
         out.append(" due")
-        kinds = [f"{n} {KIND_NAMES.get(k, k)}" for k, n in sorted(stats.due_by_kind.items())]
+        kinds = [plural(n, KIND_NAMES.get(k, k)) for k, n in sorted(stats.due_by_kind.items())]
         if kinds:
             out.append("  (" + ", ".join(kinds) + ")", style="dim")
         out.append("\n")
@@ -161,7 +180,7 @@ class DashboardScreen(Screen[None]):
         out.append(f"{stats.reviewed_today:>4}", style="bold")
         out.append(" reviewed today\n")
         out.append(f"{stats.streak:>4}", style="bold")
-        out.append(f" day streak · {stats.notes} notes · {stats.cards} cards")
+        out.append(f" day streak · {plural(stats.notes, 'note')} · {plural(stats.cards, 'card')}")
         if stats.retention_30d is not None:
             out.append(f"\n{stats.retention_30d:>4.0%}", style="bold")
             out.append(" retention (30 days)")

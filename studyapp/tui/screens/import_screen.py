@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
+from studyapp.core.wording import plural
 from studyapp.tui.context import AppContext
 
 __all__ = ["ImportScreen", "ProblemsScreen", "fill_problems"]
@@ -96,11 +97,9 @@ class ImportScreen(Screen[None]):
         bar = self.query_one("#import-bar", ProgressBar)
         bar.update(total=max(bar.total or 1, 1), progress=max(bar.total or 1, 1))
         rejected = sum(1 for r in rows if r[1] == "error")
-        text = (
-            summary
-            if not rows
-            else f"{summary} · {rejected} rejected, {len(rows) - rejected} warnings below"
-        )
+        # The summary already counts the rejected notes: add the warnings, once.
+        warnings = len(rows) - rejected
+        text = summary if not rows else f"{summary}, {plural(warnings, 'warning')} · listed below"
         self.query_one("#import-summary", Static).update(Content(text))
         table = self.query_one("#import-problems", DataTable)
         table.display = bool(rows)
@@ -139,5 +138,11 @@ class ProblemsScreen(ModalScreen[None]):
         self.app.call_from_thread(self.show, rows)
 
     def show(self, rows: list[tuple[str, str, str]]) -> None:
-        fill_problems(self.query_one(DataTable), rows)
-        self.query_one("#problems-box").border_subtitle = f"{len(rows)}"
+        table = self.query_one(DataTable)
+        fill_problems(table, rows)
+        table.display = bool(rows)
+        self.query_one("#problems-box").border_subtitle = plural(len(rows), "problem")
+        if not rows:
+            self.query_one("#problems-hint", Static).update(
+                Content("No import problems: every note was read. 没有导入问题。\n\nescape — close")
+            )

@@ -23,10 +23,11 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Markdown, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from studyapp.core.wording import plural
 from studyapp.services import queries
 from studyapp.services.queries import NoteRow
+from studyapp.services.search import NoteDetail, note_detail, search_note_ids
 from studyapp.tui.context import AppContext
-from studyapp.tui.search import NoteDetail, note_detail, search_note_ids
 
 __all__ = ["ConfirmScreen", "NotesScreen"]
 
@@ -95,6 +96,13 @@ class NotesScreen(Screen[None]):
         Binding("space", "toggle_suspend", "Suspend/resume", id="notes.suspend"),
         Binding("R", "reset_note", "Reset note", id="notes.reset"),
         Binding("m", "more", "More text", id="notes.more"),
+        Binding(
+            "w",
+            "toggle_wide",
+            "Wide list",
+            tooltip="widen the tree for long titles",
+            id="notes.wide",
+        ),
     ]
 
     def __init__(self, ctx: AppContext) -> None:
@@ -265,9 +273,10 @@ class NotesScreen(Screen[None]):
             ("  ·  ", "$text-muted"),
             f"mastery {detail.mastery:.0%}",
             ("  ·  ", "$text-muted"),
-            f"reviews {detail.review_count}",
-            ("  ·  ", "$text-muted"),
-            f"next {detail.next_review or '—'}",
+            # The note file's own schedule lines (a reset does not rewrite them; the cards
+            # below are the database's schedule), so say where the numbers come from.
+            ("file: ", "$text-muted"),
+            f"reviews {detail.review_count} · next {detail.next_review or '—'}",
         )
         if detail.tags:
             tags = "  ".join(f"#{t}" for t in detail.tags)
@@ -288,7 +297,9 @@ class NotesScreen(Screen[None]):
             return
         left = len(detail.sections) - self.shown_sections
         hint.display = True
-        hint.update(Content.styled(f"… {left} more section(s): press m", "$text-muted italic"))
+        hint.update(
+            Content.styled(f"… {plural(left, 'more section')}: press m", "$text-muted italic")
+        )
 
     async def action_more(self) -> None:
         """Render the next section of the note below the ones shown."""
@@ -323,6 +334,17 @@ class NotesScreen(Screen[None]):
         if cards:
             table.move_cursor(row=min(cursor, len(cards) - 1))
 
+    @on(DataTable.RowHighlighted, "#cards")
+    def show_card_title(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted card's whole title: the column cuts it, and cells of one table
+        row ("词级 logit — …") looked alike at 80 columns."""
+        key = str(event.row_key.value)
+        card = next((c for c in self._cards if str(c["card_id"]) == key), None)
+        label = f"Cards ({len(self._cards)})"
+        if card is not None:
+            label += f" · {card['kind']}: {card['title']}"
+        self.query_one("#cards-title", Label).update(Content(label))
+
     # -- actions -----------------------------------------------------------------------
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -338,7 +360,21 @@ class NotesScreen(Screen[None]):
         state = table.get_cell(key, "suspended")
         return int(str(key.value)), str(state) == "susp"
 
+    def action_toggle_wide(self) -> None:
+        self.query_one("#nb-side").toggle_class("-wide")
+        self.call_after_refresh(self._relayout_cards)
+
     def action_toggle_suspend(self) -> None:
+        table = self.query_one("#cards", DataTable)
+        if self.focused is not table:
+            # Acting on a row the user is not looking at is how the wrong card got
+            # suspended: take them to the list first.
+            table.focus()
+            self.notify(
+                Content("Pick a card in the list (its row is highlighted), then space."),
+                timeout=3,
+            )
+            return
         selected = self._selected_card()
         if selected is None or self.current is None:
             self.notify("No card selected.", severity="warning")
@@ -370,7 +406,7 @@ class NotesScreen(Screen[None]):
             ConfirmScreen(
                 "Reset progress? 重置进度?",
                 f"Forget the schedule of every card of “{detail.title}”.\n"
-                "The review history is kept; the note file is not changed.",
+                "The review history is kept; the note file's schedule lines are not changed.",
             ),
             confirmed,
         )
@@ -378,5 +414,11 @@ class NotesScreen(Screen[None]):
     @work(thread=True, group="write")
     def reset_note(self, note_id: int) -> None:
         count = self.ctx.review.reset_note(note_id)
-        self.app.call_from_thread(self.notify, Content(f"Reset {count} card(s)."))
+        self.app.call_from_thread(
+            self.notify,
+            Content(
+                f"Reset {plural(count, 'card')}: they are new again. The note file keeps its"
+                " schedule lines until the note card's next review writes them."
+            ),
+        )
         self.app.call_from_thread(self._reload_current, note_id)

@@ -18,6 +18,8 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from studyapp.tui.widgets.check import ClearCheckbox, ClearSelectionList
+
 __all__ = ["KINDS", "QuizConfig", "QuizSetup"]
 
 KINDS = ("note", "table", "calc")
@@ -44,23 +46,31 @@ class QuizSetup(VerticalScroll):
         with Horizontal(id="filters"):
             with Vertical(classes="filter"):
                 yield Label("Tags", classes="filter-title")
-                yield SelectionList[str](id="tags")
+                yield ClearSelectionList[str](id="tags")
             with Vertical(classes="filter"):
                 yield Label("Folders", classes="filter-title")
-                yield SelectionList[str](id="folders")
+                yield ClearSelectionList[str](id="folders")
         with Horizontal(id="options"):
             with Horizontal(classes="option-group"):
                 yield Label("Kinds", classes="option-label")
                 for kind in KINDS:
-                    yield Checkbox(kind, True, id=f"kind-{kind}", compact=True)
+                    yield ClearCheckbox(kind, True, id=f"kind-{kind}", compact=True)
             with Horizontal(classes="option-group"):
                 yield Label("Cards", classes="option-label")
                 yield Input("20", type="integer", id="count", compact=True)
             with Horizontal(classes="option-group"):
-                yield Checkbox("timed", False, id="timed", compact=True)
+                yield ClearCheckbox("timed", False, id="timed", compact=True)
                 # Off until "timed" is ticked (see toggle_timer_input).
-                yield Input("30", type="integer", id="seconds", compact=True, disabled=True)
-                yield Label("s / card", classes="option-label")
+                yield Input(
+                    "30",
+                    type="integer",
+                    id="seconds",
+                    compact=True,
+                    disabled=True,
+                    tooltip="seconds per card",
+                )
+                # "s / card" was cut to "s / ca" at 80 columns; the tooltip says it in full.
+                yield Label("s", classes="option-label")
         with Horizontal(id="start-row"):
             yield Button("Start quiz (ctrl+s)", id="start", variant="primary")
             yield Static(id="setup-message")

@@ -10,33 +10,35 @@ presents them.
 from __future__ import annotations
 
 import random
-import shlex
-import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Header, Static
 
 from studyapp.core.model import GradeResult, Prompt
 from studyapp.core.quiz import grade_response, make_prompt
-from studyapp.core.session import QueueItem, ReviewSession, SessionSummary
-from studyapp.core.srs import GRADE_LABELS
+from studyapp.core.session import QueueItem, ReviewSession
+from studyapp.core.srs import GRADE_LABELS, SrsState
 from studyapp.core.table_cards import typed_ok
-from studyapp.services.review import AnswerResult, CardView, new_session_id
+from studyapp.core.wording import plural
+from studyapp.services.custom_study import CustomStudy, custom_queue
+from studyapp.services.review import AnswerResult, CardView, interval_label, new_session_id
+from studyapp.services.search import linked_note_id
 from studyapp.tui.context import AppContext
+from studyapp.tui.screens.review_actions import CardActions, Step
 from studyapp.tui.widgets.card_view import CardPanel, card_for
+from studyapp.tui.widgets.grade_bar import GradeBar, short_label
 from studyapp.tui.widgets.progress_header import ProgressHeader
+from studyapp.tui.widgets.session_summary import summary_text
 
-__all__ = ["ReviewScreen", "grade_legend", "load_note_body", "system_seed"]
+__all__ = ["ReviewScreen", "system_seed"]
 
 State = Literal["loading", "asking", "revealed", "saving", "finished"]
 SeedSource = Callable[[], int]
@@ -47,70 +49,33 @@ def system_seed() -> int:
     return random.SystemRandom().randrange(1, 2**31)
 
 
-def short_label(grade: int) -> str:
-    return GRADE_LABELS[grade].split(" / ")[0]
-
-
-def grade_legend(highlight: int | None = None, width: int = 200) -> Text:
-    """The six grades with their meanings on one line; ``highlight`` marks the proposal.
-
-    Bilingual when ``width`` allows, else the Chinese meanings only (the footer
-    shows the English ones).
-    """
-
-    def line(labels: dict[int, str]) -> Text:
-        out = Text(end="", no_wrap=True, overflow="ellipsis")
-        for grade in range(6):
-            style = "bold reverse" if grade == highlight else ""
-            out.append(f" {grade} ", style=f"bold {style}".strip())
-            out.append(labels[grade], style=style)
-            out.append("  ")
-        return out
-
-    full = line(dict(GRADE_LABELS))
-    if full.cell_len <= width:
-        return full
-    return line({g: label.split(" / ")[-1] for g, label in GRADE_LABELS.items()})
-
-
-def load_note_body(ctx: AppContext, note_id: int | None, note_path: str | None) -> str:
-    """The note's Markdown body (without frontmatter) for the ``d`` details view."""
-    from studyapp.services import queries
-
-    if note_id is None:
-        return ""
-    return queries.note_body(ctx.coll, note_id)
-
-
-@dataclass(frozen=True)
-class _Done:
-    """One undoable step of this screen: an answer (logged) or a skip (buried)."""
-
-    kind: Literal["answer", "skip"]
-    card_id: int
-    grade: int | None = None
-
-
 def _grade_bindings() -> list[Binding]:
+    # Not in the footer: the grade bar shows the six grades with their meanings and
+    # next intervals, and at 80 columns the footer could not hold them all.
     return [
         Binding(
-            str(g), f"grade({g})", short_label(g), tooltip=GRADE_LABELS[g], id=f"review.grade{g}"
+            str(g),
+            f"grade({g})",
+            short_label(g),
+            tooltip=GRADE_LABELS[g],
+            show=False,
+            id=f"review.grade{g}",
         )
         for g in range(6)
     ]
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(CardActions, Screen[None]):
     """Today's due cards (optionally filtered), with same-session relearning."""
 
     CSS_PATH = "review.tcss"
     AUTO_FOCUS = None
-    # Grades first, so they lead the footer once the answer is shown; a key bound twice
-    # (1-4, d) runs the first binding whose action is enabled in the current state.
+    # A key bound twice (1-4, d) runs the first binding whose action is enabled in the
+    # current state: grades once revealed, options while a table card is asked.
     BINDINGS: ClassVar[list[BindingType]] = [
         *_grade_bindings(),
         Binding("enter", "accept", "accept grade", id="review.accept"),
-        Binding("space", "reveal", "show answer", id="review.reveal"),
+        Binding("space", "reveal", "answer", tooltip="show the answer", id="review.reveal"),
         *[
             Binding(
                 key,
@@ -123,10 +88,34 @@ class ReviewScreen(Screen[None]):
             for i, key in enumerate("abcd")
         ],
         *[Binding(str(i + 1), f"choose({i})", "choose", show=False) for i in range(4)],
-        Binding("d", "toggle_details", "full note", id="review.details"),
+        Binding(
+            "d",
+            "toggle_details",
+            "note",
+            tooltip="the full note, at this card's section",
+            id="review.details",
+        ),
         Binding("u", "undo", "undo", id="review.undo"),
-        Binding("e", "edit", "edit note", id="review.edit"),
+        Binding("e", "edit", "edit", tooltip="edit the note in $EDITOR", id="review.edit"),
         Binding("s", "skip", "skip", tooltip="bury until tomorrow", id="review.skip"),
+        Binding(
+            "exclamation_mark",
+            "suspend",
+            "suspend",
+            key_display="!",
+            tooltip="suspend this card until you unsuspend it (notes browser)",
+            id="review.suspend",
+        ),
+        Binding(
+            "equals_sign",
+            "bury_note",
+            "bury",
+            key_display="=",
+            tooltip="bury every card of this note until tomorrow",
+            id="review.bury_note",
+        ),
+        # Not in the footer (escape is "back" everywhere); it asks before ending a session.
+        Binding("escape", "leave", "back", show=False, id="review.leave"),
     ]
 
     def __init__(
@@ -137,12 +126,14 @@ class ReviewScreen(Screen[None]):
         kind: str | None = None,
         folder: str | None = None,
         limit: int | None = None,
+        custom: CustomStudy | None = None,
         seed_source: SeedSource = system_seed,
         clock: Clock = time.monotonic,
     ) -> None:
         super().__init__()
         self.ctx = ctx
         self.filters = {"tag": tag, "kind": kind, "folder": folder, "limit": limit}
+        self.custom = custom  # "study more": review ahead or one tag/folder
         self.seed_source = seed_source
         self.clock = clock
         self.session_id = new_session_id()
@@ -156,9 +147,22 @@ class ReviewScreen(Screen[None]):
         self.elapsed_ms = 0
         self.shown_at = 0.0
         self.started_at = 0.0
-        self.done: list[_Done] = []
+        self.done: list[Step] = []
         self.requeued: set[int] = set()
         self.typed_recall = False
+        self.preview: tuple[SrsState, ...] | None = None  # the state each grade would give
+        self.details_note: int | None = None  # the note ``d`` opens (a calc card's linked one)
+        self.leave_armed = False  # escape pressed once during a session
+
+    @property
+    def in_session(self) -> bool:
+        """Cards are left: the app keeps this screen under others and escape asks first."""
+        return self.session is not None and not self.session.finished
+
+    @property
+    def can_restart(self) -> bool:
+        """Finished: ``r`` starts a new session (e.g. on the cards that became due)."""
+        return self.state == "finished"
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -166,7 +170,7 @@ class ReviewScreen(Screen[None]):
         yield ProgressHeader(id="progress")
         with VerticalScroll(id="card-area"):
             yield Static(Content("loading today's queue…"), id="status", classes="status")
-        yield Static(id="grade-bar")
+        yield GradeBar(id="grade-bar")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -177,6 +181,7 @@ class ReviewScreen(Screen[None]):
     # -- state -----------------------------------------------------------------------
     def set_state(self, state: State) -> None:
         self.state = state
+        self.leave_armed = False
         self.refresh_bindings()
         self.update_grade_bar()
 
@@ -198,9 +203,20 @@ class ReviewScreen(Screen[None]):
         if action == "accept":
             return state == "revealed" and self.result is not None
         if action == "toggle_details":
-            return state == "revealed" and self.view is not None and self.view.note_path is not None
+            # Any card with a note; a note card also before its answer is shown (the note
+            # is its answer), a table card only after (``d`` is its fourth option before).
+            # Calc cards open the note they are linked to (found when the card was fetched).
+            view = self.view
+            if view is None or self.details_note is None:
+                return False
+            return state == "revealed" or (state == "asking" and view.kind == "note")
         if action == "undo":
             return bool(self.done) and state not in ("loading", "saving")
+        if action in ("suspend", "bury_note"):
+            has_note = action == "suspend" or (
+                self.view is not None and self.view.note_id is not None
+            )
+            return state in ("asking", "revealed") and has_note
         if action in ("edit", "skip"):
             has_note = action == "skip" or (
                 self.view is not None and self.view.note_path is not None
@@ -209,25 +225,25 @@ class ReviewScreen(Screen[None]):
         return True
 
     def update_grade_bar(self) -> None:
-        bar = self.query_one("#grade-bar", Static)
+        bar = self.query_one("#grade-bar", GradeBar)
         if self.state != "revealed":
             bar.display = False
             return
-        bar.display = True
         proposed = self.result.grade if self.result is not None else None
-        text = Text(end="", no_wrap=True, overflow="ellipsis")
-        if proposed is not None:
-            text.append(f" proposed grade {proposed} — {GRADE_LABELS[proposed]}", style="bold")
-            text.append("   enter accept · 0-5 override\n", style="dim")
-        else:
-            text.append(" How well did you know it?  0-5\n", style="bold")
-        text.append_text(grade_legend(proposed, self.size.width - 2))
-        bar.update(text)
+        relearning = self.view is not None and self.view.id in self.requeued
+        intervals = None
+        if self.preview is not None:
+            intervals = tuple(interval_label(after.interval) for after in self.preview)
+        due = self.view.state.due if self.view is not None else None
+        bar.show_grades(proposed, intervals, relearning=relearning, relearn_due=due)
 
     # -- session -----------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="review")
     def start_session(self) -> None:
-        queue = self.ctx.review.due_items(**self.filters)  # type: ignore[arg-type]
+        if self.custom is not None and self.custom.kind != "new":
+            queue = custom_queue(self.ctx.coll, self.custom)
+        else:
+            queue = self.ctx.review.due_items(**self.filters)  # type: ignore[arg-type]
         settings = self.ctx.coll.settings
         self.app.call_from_thread(self.begin, queue, settings.relearn_gap, settings.typed_recall)
 
@@ -260,12 +276,20 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="review")
     def fetch_card(self, card_id: int, seed: int) -> None:
         view = self.ctx.review.card(card_id)
+        preview = self.ctx.review.preview(view.id)
+        if view.note_id is None and view.kind == "calc":
+            self.details_note = linked_note_id(self.ctx.coll, card_id)
+        else:
+            self.details_note = view.note_id
         typed = self.typed_recall and view.kind == "table" and typed_ok(view.payload)
         prompt = make_prompt(view.kind, view.payload, seed, context=view.note_title, typed=typed)
-        self.app.call_from_thread(self.present, view, prompt)
+        self.app.call_from_thread(self.present, view, prompt, preview)
 
-    async def present(self, view: CardView, prompt: Prompt) -> None:
+    async def present(
+        self, view: CardView, prompt: Prompt, preview: tuple[SrsState, ...] | None = None
+    ) -> None:
         self.view, self.prompt, self.result = view, prompt, None
+        self.preview = preview
         self.response, self.chosen = "", None
         header = self.query_one(ProgressHeader)
         header.kind = view.kind
@@ -321,7 +345,7 @@ class ReviewScreen(Screen[None]):
         outcome = self.session.answer(grade)
         if outcome.requeued:
             self.requeued.add(item.card_id)
-        self.done.append(_Done("answer", item.card_id, grade))
+        self.done.append(Step("answer", item.card_id, grade))
         self.set_state("saving")
         self.record(
             item.card_id,
@@ -361,6 +385,13 @@ class ReviewScreen(Screen[None]):
         self.app.call_from_thread(self.recorded, result)
 
     async def recorded(self, result: AnswerResult) -> None:
+        if result.rescheduled and result.after.due is not None:
+            self.notify(
+                f"next review {result.after.due.isoformat()}"
+                f" ({interval_label(result.after.interval)})",
+                timeout=3,
+                markup=False,
+            )
         if result.message:
             self.notify(result.message, title="write-back", severity="warning", markup=False)
         await self.show_current()
@@ -371,115 +402,6 @@ class ReviewScreen(Screen[None]):
         self.done.pop()
         self.notify(f"not saved: {message}", severity="error", markup=False)
         await self.show_current()
-
-    # -- undo, skip, edit, details -------------------------------------------------------
-    def action_undo(self) -> None:
-        step = self.done.pop()
-        self.set_state("loading")
-        self.undo_step(step)
-
-    @work(thread=True, exclusive=True, group="review")
-    def undo_step(self, step: _Done) -> None:
-        message = None
-        if step.kind == "answer":
-            undone = self.ctx.review.undo_last(self.session_id)
-            if undone is not None and undone.message:
-                message = undone.message
-        else:
-            self.ctx.review.bury(step.card_id, days=0)  # buried until today = not buried
-        self.app.call_from_thread(self.undone, step, message)
-
-    async def undone(self, step: _Done, message: str | None) -> None:
-        assert self.session is not None
-        self.session.undo()
-        self.requeued.discard(step.card_id)
-        what = f"grade {step.grade}" if step.kind == "answer" else "skip"
-        self.notify(f"undone: {what}", timeout=2, markup=False)
-        if message:
-            self.notify(message, severity="warning", markup=False)
-        await self.show_current()
-
-    def action_skip(self) -> None:
-        assert self.session is not None
-        item = self.session.current()
-        if item is None:
-            return
-        self.set_state("saving")
-        self.bury(item.card_id)
-
-    @work(thread=True, exclusive=True, group="review")
-    def bury(self, card_id: int) -> None:
-        self.ctx.review.bury(card_id)
-        self.app.call_from_thread(self.buried, card_id)
-
-    async def buried(self, card_id: int) -> None:
-        assert self.session is not None
-        self.session.skip()
-        self.done.append(_Done("skip", card_id))
-        self.notify("skipped until tomorrow", timeout=2, markup=False)
-        await self.show_current()
-
-    def action_edit(self) -> None:
-        view = self.view
-        if view is None or view.note_path is None:
-            return
-        if not self.ctx.editor:
-            self.notify(
-                "Set $EDITOR (or $VISUAL) to edit notes from here.",
-                severity="warning",
-                markup=False,
-            )
-            return
-        path = self.ctx.coll.notes_dir / view.note_path
-        try:
-            with self.app.suspend():
-                subprocess.run([*shlex.split(self.ctx.editor), str(path)], check=False)
-        except Exception as exc:  # no terminal to hand over (e.g. headless), or no editor
-            self.notify(f"could not open the editor: {exc}", severity="error", markup=False)
-            return
-        self.set_state("loading")
-        self.reimport(view.id)
-
-    @work(thread=True, exclusive=True, group="review")
-    def reimport(self, card_id: int) -> None:
-        from studyapp.services.importer import import_notes
-
-        report = import_notes(self.ctx.coll)
-        self.app.call_from_thread(self.reimported, [p.line() for p in report.rejected])
-        self.app.call_from_thread(self.fetch_card, card_id, self.seed_source())
-
-    def reimported(self, problems: list[str]) -> None:
-        for line in problems:
-            self.notify(line, title="note not imported", severity="error", markup=False)
-
-    def action_toggle_details(self) -> None:
-        area = self.query_one("#card-area", VerticalScroll)
-        existing = area.query("#full-note")
-        if existing:
-            existing.remove()
-            return
-        assert self.view is not None
-        self.load_details(self.view.note_id, self.view.note_path)
-
-    @work(thread=True, exclusive=True, group="details")
-    def load_details(self, note_id: int | None, note_path: str | None) -> None:
-        try:
-            body = load_note_body(self.ctx, note_id, note_path)
-        except OSError as exc:
-            self.app.call_from_thread(
-                self.notify, f"cannot read the note: {exc}", severity="error", markup=False
-            )
-            return
-        self.app.call_from_thread(self.show_details, body)
-
-    def show_details(self, body: str) -> None:
-        area = self.query_one("#card-area", VerticalScroll)
-        if area.query("#full-note"):
-            return
-        box = VerticalScroll(Markdown(body), id="full-note")
-        box.border_title = "full note · d to close"
-        area.mount(box)
-        self.call_after_refresh(box.scroll_visible, top=True)
 
     # -- the end ---------------------------------------------------------------------------
     async def show_summary(self) -> None:
@@ -500,22 +422,31 @@ class ReviewScreen(Screen[None]):
                 )
             )
         else:
-            await area.mount(Static(self.summary_text(summary), id="summary", classes="summary"))
+            await area.mount(
+                Static(
+                    summary_text(summary, max(0, int(self.clock() - self.started_at))),
+                    id="summary",
+                    classes="summary",
+                )
+            )
+            # Above the summary: at 80x24 a line below it was out of sight.
+            await area.mount(Static(id="after-session", classes="after-session"), before="#summary")
+            self.count_left()
         self.set_state("finished")
 
-    def summary_text(self, summary: SessionSummary) -> Text:
-        seconds = max(0, int(self.clock() - self.started_at))
-        out = Text(end="")
-        out.append("Session complete · 本次复习完成\n\n", style="bold")
-        out.append(f"answered   {summary.answered} cards ({summary.answers} answers)\n")
-        out.append(f"relearned  {summary.relearned}\n")
-        out.append(f"skipped    {summary.skipped}\n")
-        out.append(f"time       {seconds // 60}:{seconds % 60:02d}\n\n")
-        top = max(summary.grade_counts) or 1
-        for grade in range(5, -1, -1):
-            count = summary.grade_counts[grade]
-            out.append(f" {grade} ", style="bold")
-            out.append("█" * round(12 * count / top) + " " * (12 - round(12 * count / top)))
-            out.append(f" {count:>3}  {GRADE_LABELS[grade]}\n")
-        out.append("\nescape — back to the dashboard · u — undo the last answer", style="dim")
-        return out
+    @work(thread=True, exclusive=True, group="review")
+    def count_left(self) -> None:
+        # A skipped new card frees a place in today's new-card quota, so the queue may
+        # hold cards this session never had: say so, rather than let the dashboard do it.
+        left = len(self.ctx.review.due_items(**self.filters))  # type: ignore[arg-type]
+        self.app.call_from_thread(self.show_left, left)
+
+    def show_left(self, left: int) -> None:
+        if left:
+            text = (
+                f"{plural(left, 'more card')} can be reviewed today"
+                " (new cards take the place of skipped ones) — r starts them"
+            )
+        else:
+            text = "Nothing else is due today. 今天的复习已全部完成。"
+        self.query_one("#after-session", Static).update(Content(text))

@@ -77,7 +77,10 @@ class StatsScreen(Screen[None]):
                     yield HBars(id="intervals")
             with Horizontal(classes="stats-row"):
                 with Vertical(classes="panel", id="hardest-panel"):
-                    yield Label("Hardest cards · most lapses, lowest ease", classes="section-title")
+                    yield Label(
+                        "Hardest cards · failed most (lapses, last answer), then ease",
+                        classes="section-title",
+                    )
                     table: DataTable[Text] = DataTable(
                         id="hardest", cursor_type="row", zebra_stripes=True
                     )
@@ -93,8 +96,9 @@ class StatsScreen(Screen[None]):
         table = self.query_one("#hardest", DataTable)
         table.add_column(Text("card", style="bold"), key="title")
         table.add_column(Text("kind", style="bold"), key="kind")
-        table.add_column(Text("ease", style="bold"), key="ease")
         table.add_column(Text("lapses", style="bold"), key="lapses")
+        table.add_column(Text("last", style="bold"), key="last")
+        table.add_column(Text("ease", style="bold"), key="ease")
         self.load_stats()
 
     def action_refresh_stats(self) -> None:
@@ -126,17 +130,19 @@ class StatsScreen(Screen[None]):
             table.add_row(
                 Text(str(row["title"])),
                 Text(str(row["kind"]), style="dim"),
+                Text(str(row["lapses"]), justify="right", style="red" if row["lapses"] else ""),
+                Text("failed", style="red") if row["failing"] else Text("passed", style="dim"),
                 Text(
                     f"{row['ease']:.2f}",
                     justify="right",
                     style="yellow" if row["ease"] < 2.0 else "",
                 ),
-                Text(str(row["lapses"]), justify="right", style="red" if row["lapses"] else ""),
                 key=str(row["card_id"]),
             )
         if not stats.hardest:
             table.add_row(
-                Text("no reviews yet · 还没有复习记录", style="italic dim"),
+                Text("no failed cards yet · 还没有答错的卡片", style="italic dim"),
+                Text(""),
                 Text(""),
                 Text(""),
                 Text(""),

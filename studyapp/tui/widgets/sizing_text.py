@@ -25,6 +25,7 @@ __all__ = [
     "num_text",
     "short_cost",
     "short_energy",
+    "short_memory",
     "short_name",
     "tps_range",
     "ttft_text",
@@ -37,9 +38,26 @@ def short_name(device: Device) -> str:
 
 
 def device_label(device: Device) -> Text:
-    """A device option: dim 'edge'/'cloud', then its full name."""
+    """A device option: dim 'edge'/'cloud', its short name and memory.
+
+    The full name ("iPhone 15 Pro (A17 Pro, 8 GB)") was cut to "iPhone 15 Pro (A17"
+    in the 28-column select at 80 columns; the verdict line names the device in full.
+    """
     where = "edge " if device.is_edge else "cloud"
-    return Text.assemble((where, "dim"), " ", device.name)
+    name = short_name(device)
+    memory = "" if "GB" in name else f" {short_memory(device)}"
+    return Text.assemble((where, "dim"), " ", name, (memory, "dim"))
+
+
+def short_memory(device: Device) -> str:
+    """The device's memory in the vendor's binary or decimal unit, short: '8 GiB', '79.6 GiB'.
+
+    NVIDIA's "80 GB" and Apple's "8 GB" are GiB (the driver reports MiB): printing them as
+    decimal GB would repeat the mistake the catalog was fixed for.
+    """
+    if device.mem_unit in ("GiB", "MiB"):
+        return f"{device.mem_gib:.3g} GiB"
+    return f"{device.mem_gb:.3g} GB"
 
 
 def num_text(value: float, unit: str = "", digits: int = 3) -> str:
@@ -113,7 +131,7 @@ def _fits_cell(r: SizingReport) -> Text:
 def compare_rows(a: SizingReport, b: SizingReport) -> list[tuple[Text, Text, Text]]:
     """The side-by-side table's rows: (metric, device a, device b)."""
     rows: list[tuple[str, Text | str, Text | str]] = [
-        ("memory", f"{fmt_num(a.device.mem_gb)} GB", f"{fmt_num(b.device.mem_gb)} GB"),
+        ("memory", short_memory(a.device), short_memory(b.device)),
         ("usable", gb_text(a.figures["usable_bytes"]), gb_text(b.figures["usable_bytes"])),
         (
             "needs/device",

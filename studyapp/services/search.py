@@ -1,4 +1,4 @@
-"""Read helpers of the notes browser that the services do not offer (yet).
+"""Read helpers of the notes browser: search and one note's detail.
 
 * :func:`search_note_ids` — incremental search: substring match over title and body,
   case-insensitive for ASCII, exact for CJK (SQLite ``LIKE``), ``%``/``_`` literal.
@@ -6,8 +6,9 @@
   sections, so the browser renders one section at a time (the Markdown widget is slow
   on long documents).
 
-Both run in thread workers; both only read.  They belong in ``services/queries.py``
-eventually (see the G2 report).
+Both run in the TUI's thread workers; both only read.  They live in the services
+layer because the TUI talks only to services (``tests/unit/test_layers.py`` forbids
+``studyapp.tui`` → ``studyapp.db`` imports).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from studyapp.core.markdown import body_lines, parse_tokens
-from studyapp.db.models import Note, NoteTag, Tag
+from studyapp.db.models import CardLink, Note, NoteTag, Tag
 from studyapp.services.collection import Collection
 
-__all__ = ["NoteDetail", "note_detail", "search_note_ids", "split_sections"]
+__all__ = ["NoteDetail", "linked_note_id", "note_detail", "search_note_ids", "split_sections"]
 
 #: Sections shorter than this are merged with the next one (a heading and one line is not worth a page).
 _MIN_CHUNK_CHARS = 400
@@ -102,4 +103,16 @@ def note_detail(coll: Collection, note_id: int) -> NoteDetail:
             review_count=note.review_count,
             next_review=note.next_review.isoformat() if note.next_review else None,
             sections=split_sections(note.body),
+        )
+
+
+def linked_note_id(coll: Collection, card_id: int) -> int | None:
+    """The first present note a calc card is linked to (the note ``d`` opens), if any."""
+    with coll.session() as session:
+        return session.scalar(
+            select(CardLink.note_id)
+            .join(Note, Note.id == CardLink.note_id)
+            .where(CardLink.card_id == card_id, Note.missing.is_(False))
+            .order_by(Note.path)
+            .limit(1)
         )
