@@ -21,7 +21,7 @@ from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.core.session import QueueItem, build_queue
 from studyapp.core.srs import NOTE_CARD_WEIGHT, SrsState, note_mastery, review
 from studyapp.db.models import Card, Note, NoteTag, ReviewLog, Tag
-from studyapp.services import writeback
+from studyapp.services import eventlog, writeback
 from studyapp.services.collection import Collection
 
 
@@ -284,6 +284,7 @@ class ReviewService:
                         log.note_values_after = writeback.encode_values(values_after)
             session.add(log)
             session.flush()
+            eventlog.log_answer(self.coll, session, card, log)  # issue 15: the notes' event log
             log_id = log.id
             status = log.writeback
             owed = None
@@ -371,6 +372,7 @@ class ReviewService:
                 card.lapses, card.due = log.lapses_before, log.due_before
                 card.last_review, card.first_seen = log.last_review_before, log.first_seen_before
             log.undone = True
+            eventlog.log_undo(self.coll, session, log)  # issue 15: the notes' event log
             owed_file = log.writeback == "done"
             if log.writeback in ("pending", "deferred"):
                 log.writeback = "cancelled"  # the file never got it
@@ -430,10 +432,12 @@ class ReviewService:
         until = self.coll.today() + timedelta(days=days)
         with self.coll.session() as session, session.begin():
             session.execute(update(Card).where(Card.id == card_id).values(buried_until=until))
+            eventlog.log_card_flag(self.coll, session, card_id, until=until)  # issue 15
 
     def set_suspended(self, card_id: int, suspended: bool) -> None:
         with self.coll.session() as session, session.begin():
             session.execute(update(Card).where(Card.id == card_id).values(suspended=suspended))
+            eventlog.log_card_flag(self.coll, session, card_id, on=suspended)  # issue 15
 
     def reset_note(self, note_id: int) -> int:
         """Forget the progress of a note's cards (history kept); returns the cards reset."""
@@ -450,4 +454,5 @@ class ReviewService:
                 .values(ef_milli=ef, interval=0, reps=0, lapses=0, due=None, last_review=None)
             )
             note.mastery_level = 0.0
+            eventlog.log_reset(self.coll, session, note, ef)  # issue 15: the notes' event log
             return int(result.rowcount or 0)  # type: ignore[attr-defined]

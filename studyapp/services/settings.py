@@ -37,6 +37,10 @@ class Settings:
     relearn_gap: int = 3
     #: Include calc (sizing) cards in the daily review.
     calc_in_review: bool = True
+    #: Append every answer, undo, bury, suspend, reset and scheduling setting change to
+    #: ``<notes>/.studyapp/log/<device>.jsonl``, so another machine syncing the folder
+    #: (git, Syncthing) merges the history and ``studyapp rebuild`` restores a lost database.
+    log_in_notes: bool = True
 
     @classmethod
     def load(cls, session: Session) -> Settings:

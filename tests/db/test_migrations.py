@@ -8,7 +8,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from studyapp.db.engine import make_engine, migrations_dir, open_engine, upgrade_schema
+from studyapp.db.engine import (
+    SCHEMA_HEAD,
+    make_engine,
+    migrations_dir,
+    open_engine,
+    upgrade_schema,
+)
 from studyapp.db.models import Base
 
 
@@ -17,7 +23,7 @@ def test_upgrade_creates_every_table(tmp_path: Path) -> None:
     names = set(inspect(engine).get_table_names())
     assert {"notes", "cards", "review_log", "tags", "note_tags", "card_links", "settings"} <= names
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD
     engine.dispose()
 
 
@@ -95,7 +101,7 @@ def test_upgrade_from_0001_keeps_review_history(tmp_path: Path) -> None:
     upgrade_schema(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM review_log")).scalar() == 1
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD
         indexes = {row[1] for row in conn.exec_driver_sql("PRAGMA index_list(cards)")}
         assert "ix_cards_first_seen" in indexes
     engine.dispose()

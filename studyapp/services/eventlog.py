@@ -1,0 +1,336 @@
+"""The event log in the notes folder: appending this device's events, reading everyone's.
+
+``<notes>/.studyapp/log/<device-id>.jsonl`` gets one line per answer, undo, bury,
+suspend, reset and scheduling setting change (format and replay:
+:mod:`studyapp.core.events`).  One file per device, so git or Syncthing never sees two
+writers on one file; append-only and fsync'd, so a line that was acknowledged survives
+a crash.  The database's ``events`` table indexes every line seen, which makes merging
+idempotent (event ids are device id + counter).
+
+Order per answer: the review transaction allocates the event id, appends and fsyncs
+the line, then commits with the ``events`` row.  A crash after the append leaves a
+line the database has not seen; the next start merges it like another device's.  When
+the append fails (read-only folder, disk full) the row is kept ``pending`` and the next
+start appends it: the answer itself is never refused because of the log.
+
+``studyapp config log_in_notes false`` turns all of this off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from studyapp.core import events as ev
+from studyapp.core.srs import SrsState
+from studyapp.db.models import Card, Note, ReviewLog
+from studyapp.services.collection import Collection
+
+#: Where the app keeps what it stores in the notes folder (hidden: the import skips it).
+APP_DIR = ".studyapp"
+LOG_DIR = f"{APP_DIR}/log"
+
+#: Settings that change what gets scheduled: their changes are events other devices follow.
+SCHEDULING_SETTINGS = (
+    "new_per_day",
+    "rollover_hour",
+    "table_cards_per_note",
+    "relearn_gap",
+    "calc_in_review",
+)
+
+
+def enabled(coll: Collection) -> bool:
+    return bool(getattr(coll.settings, "log_in_notes", True))
+
+
+def log_dir(coll: Collection) -> Path:
+    return coll.notes_dir / LOG_DIR
+
+
+def device_id(coll: Collection) -> str | None:
+    """This database's device id, or ``None`` before its first event."""
+    with coll.session() as session:
+        row = session.execute(text("SELECT device_id FROM local_device WHERE id = 1")).first()
+    return str(row[0]) if row else None
+
+
+def ensure_device(session: Session) -> tuple[str, bool]:
+    """The device id, created (random, 12 hex digits) on first use; ``(id, created)``."""
+    row = session.execute(text("SELECT device_id FROM local_device WHERE id = 1")).first()
+    if row:
+        return str(row[0]), False
+    new_id = secrets.token_hex(6)
+    session.execute(
+        text("INSERT INTO local_device (id, device_id, counter) VALUES (1, :d, 0)"), {"d": new_id}
+    )
+    return new_id, True
+
+
+def _next_id(session: Session) -> tuple[str, int]:
+    ensure_device(session)
+    row = session.execute(
+        text(
+            "UPDATE local_device SET counter = counter + 1 WHERE id = 1 RETURNING device_id, counter"
+        )
+    ).one()
+    return str(row[0]), int(row[1])
+
+
+def append_lines(coll: Collection, device: str, data: bytes) -> None:
+    """Append and fsync; raises ``OSError``.  The folder is fsync'd when the file is new."""
+    folder = log_dir(coll)
+    path = folder / f"{device}.jsonl"
+    created = False
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        created = True
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    if not created and not path.exists():
+        created = True
+    fd = os.open(path, flags, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        (getattr(os, "fdatasync", None) or os.fsync)(fd)
+    finally:
+        os.close(fd)
+    if created and hasattr(os, "O_DIRECTORY"):
+        with contextlib.suppress(OSError):
+            dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+
+def _emit(
+    coll: Collection,
+    session: Session,
+    body: dict[str, Any],
+    *,
+    scope: tuple[str | None, str | None, str | None],
+    log_id: int | None = None,
+) -> str:
+    """Give ``body`` its id and time stamp, append it, index it in ``session``."""
+    device, counter = _next_id(session)
+    event = {"id": ev.event_id(device, counter), "dev": device, "n": counter, **body}
+    event.setdefault("ts", coll.now().replace(tzinfo=None).isoformat(timespec="microseconds"))
+    line = ev.encode(event)
+    pending = False
+    try:
+        append_lines(coll, device, line)
+    except OSError:
+        pending = True  # appended at the next start (flush_pending)
+    _insert_events(session, [(event, scope, log_id, pending)], line_of={event["id"]: line})
+    return str(event["id"])
+
+
+def _insert_events(
+    session: Session,
+    rows: list[tuple[dict[str, Any], tuple[str | None, str | None, str | None], int | None, bool]],
+    *,
+    line_of: dict[str, bytes] | None = None,
+) -> None:
+    params = [
+        (
+            e["id"],
+            e["dev"],
+            e["n"],
+            e["ts"],
+            e["type"],
+            scope[0],
+            scope[1],
+            scope[2],
+            (
+                line_of[e["id"]].decode("utf-8").rstrip("\n")
+                if line_of
+                else json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+            ),
+            log_id,
+            int(pending),
+        )
+        for e, scope, log_id, pending in rows
+    ]
+    if not params:
+        return
+    session.connection().exec_driver_sql(
+        "INSERT OR IGNORE INTO events (event_id, device, counter, ts, type, note_path, kind, "
+        "anchor, body, log_id, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params,
+    )
+
+
+def scope_of(event: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    if event["type"] in (ev.ANSWER, ev.BURY, ev.SUSPEND):
+        return event.get("note"), event.get("kind"), event.get("anchor")
+    if event["type"] == ev.RESET:
+        return event.get("note"), None, None
+    return None, None, None
+
+
+# --- the hooks called by services/review.py and Collection.save_settings -----------------------
+
+
+def _state_json(log: ReviewLog) -> dict[str, Any]:
+    before = SrsState(
+        ef_milli=log.ef_before,
+        interval=log.interval_before,
+        reps=log.reps_before,
+        lapses=log.lapses_before,
+        due=log.due_before,
+        last_review=log.last_review_before,
+    )
+    return ev.state_to_json(before, log.first_seen_before)
+
+
+def _answer_body(log: ReviewLog, note_path: str | None, anchor: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "ts": log.reviewed_at.isoformat(timespec="microseconds"),
+        "type": ev.ANSWER,
+        "note": note_path,
+        "kind": log.kind,
+        "anchor": anchor,
+        "day": log.study_day.isoformat(),
+        "grade": log.grade,
+        "cram": bool(log.cram),
+        "resched": bool(log.rescheduled),
+        "session": log.session_id,
+        "dur": log.duration_ms,
+        "seed": log.seed,
+        "resp": log.response,
+        "ok": log.correct,
+        "before": _state_json(log),
+    }
+    if log.note_values_before:
+        body["nv"] = json.loads(log.note_values_before)
+    return body
+
+
+def log_answer(coll: Collection, session: Session, card: Card, log: ReviewLog) -> None:
+    """An answer (review or cram) was flushed as ``log``: append its event."""
+    if not enabled(coll):
+        return
+    note_path = card.note.path if card.note is not None else None
+    body = _answer_body(log, note_path, card.anchor)
+    _emit(coll, session, body, scope=(note_path, card.kind, card.anchor), log_id=log.id)
+
+
+def log_undo(coll: Collection, session: Session, log: ReviewLog) -> None:
+    """``log`` was undone: an event naming the answer's event (none if it was never logged)."""
+    if not enabled(coll):
+        return
+    row = session.execute(
+        text(
+            "SELECT event_id, note_path, kind, anchor FROM events "
+            "WHERE log_id = :id AND type = 'answer'"
+        ),
+        {"id": log.id},
+    ).first()
+    if row is None:
+        return
+    _emit(
+        coll,
+        session,
+        {"type": ev.UNDO, "target": row[0]},
+        scope=(row[1], row[2], row[3]),
+    )
+
+
+def _card_scope(session: Session, card_id: int) -> tuple[str | None, str, str] | None:
+    row = session.execute(
+        text(
+            "SELECT notes.path, cards.kind, cards.anchor FROM cards "
+            "LEFT JOIN notes ON notes.id = cards.note_id WHERE cards.id = :id"
+        ),
+        {"id": card_id},
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def log_card_flag(coll: Collection, session: Session, card_id: int, **change: Any) -> None:
+    """A bury (``until=date``) or suspend (``on=bool``) of one card."""
+    if not enabled(coll):
+        return
+    scope = _card_scope(session, card_id)
+    if scope is None:
+        return
+    if "until" in change:
+        until = change["until"]
+        body = {"type": ev.BURY, "until": until.isoformat() if until else None}
+    else:
+        body = {"type": ev.SUSPEND, "on": bool(change["on"])}
+    body.update({"note": scope[0], "kind": scope[1], "anchor": scope[2]})
+    _emit(coll, session, body, scope=scope)
+
+
+def log_reset(coll: Collection, session: Session, note: Note, ef_milli: int) -> None:
+    if not enabled(coll):
+        return
+    _emit(
+        coll,
+        session,
+        {"type": ev.RESET, "note": note.path, "ef": ef_milli},
+        scope=(note.path, None, None),
+    )
+
+
+def log_settings(coll: Collection, session: Session, old: Any, new: Any) -> None:
+    """Scheduling settings that changed; turning the log back on backfills what it missed."""
+    if not getattr(new, "log_in_notes", True):
+        return
+    for key in SCHEDULING_SETTINGS:
+        if getattr(old, key) != getattr(new, key):
+            _emit(
+                coll,
+                session,
+                {"type": ev.SETTING, "key": key, "value": getattr(new, key)},
+                scope=(None, None, None),
+            )
+    if not getattr(old, "log_in_notes", True):
+        backfill(coll, session)
+
+
+def backfill(coll: Collection, session: Session) -> int:
+    """Append events for review-log rows the log does not have (older databases, log off).
+
+    Without this, a rebuild would drop answers recorded before the log existed.
+    """
+    rows = session.execute(
+        text(
+            "SELECT review_log.id FROM review_log WHERE NOT EXISTS "
+            "(SELECT 1 FROM events WHERE events.log_id = review_log.id) ORDER BY review_log.id"
+        )
+    ).all()
+    count = 0
+    for (log_id,) in rows:
+        log = session.get(ReviewLog, log_id)
+        card = session.get(Card, log.card_id) if log is not None else None
+        if log is None or card is None:
+            continue
+        note_path = card.note.path if card.note is not None else None
+        scope = (note_path, card.kind, card.anchor)
+        answer_id = _emit(
+            coll, session, _answer_body(log, note_path, card.anchor), scope=scope, log_id=log.id
+        )
+        if log.undone:
+            _emit(
+                coll,
+                session,
+                {
+                    "type": ev.UNDO,
+                    "target": answer_id,
+                    "ts": log.reviewed_at.isoformat(timespec="microseconds"),
+                },
+                scope=scope,
+            )
+        count += 1
+    return count

@@ -1,0 +1,227 @@
+"""The event log in the notes folder, ``rebuild`` and the start-up merge (issue 15)."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from studyapp.core.frontmatter_io import load_meta
+from studyapp.services import eventlog, eventsync
+from studyapp.services.collection import Collection
+from studyapp.services.importer import import_notes
+from studyapp.services.review import ReviewService, new_session_id
+
+START = date(2026, 11, 25)
+
+
+class Clock:
+    """An injected clock that advances a few seconds per reading (never the real date)."""
+
+    def __init__(self, day: date, hour: int = 10) -> None:
+        self.now = datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=7, microseconds=1)
+        return self.now
+
+    def set_day(self, day: date, hour: int = 10) -> None:
+        self.now = datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
+
+
+def open_at(db: Path, notes: Path, day: date, clock: Clock) -> Collection:
+    coll = Collection.open(db, notes, today_override=day, clock=clock)
+    coll.acquire_writer()
+    return coll
+
+
+def start(coll: Collection) -> eventsync.SyncReport:
+    """What every start does: owed write-backs, the incremental import, the merge."""
+    from studyapp.services.writeback import finish_pending
+
+    finish_pending(coll)
+    import_notes(coll)
+    return eventsync.merge(coll)
+
+
+LOG_EXCLUDED = {"fm_before", "fm_after", "writeback", "writeback_error"}
+
+
+def snapshot(coll: Collection, *, with_ids: bool = True) -> dict[str, Any]:
+    """Every column of cards and review_log (review_log keyed by card identity too)."""
+    with coll.session() as s:
+        conn = s.connection()
+        card_cols = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(cards)")]
+        card_cols.remove("id")
+        cards = conn.exec_driver_sql(
+            "SELECT cards.id, notes.path, "
+            + ", ".join(f"cards.{c}" for c in card_cols if c != "note_id" or with_ids)
+            + " FROM cards "
+            "LEFT JOIN notes ON notes.id = cards.note_id ORDER BY notes.path, cards.kind, cards.anchor"
+        ).all()
+        cols = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(review_log)")]
+        keep = [c for c in cols if c not in LOG_EXCLUDED]
+        logs = conn.exec_driver_sql(
+            "SELECT " + ", ".join(f"review_log.{c}" for c in keep) + ", notes.path, cards.kind, "
+            "cards.anchor, review_log.writeback FROM review_log JOIN cards ON cards.id = "
+            "review_log.card_id LEFT JOIN notes ON notes.id = cards.note_id ORDER BY "
+            "review_log.reviewed_at, review_log.id"
+        ).all()
+        notes = conn.exec_driver_sql(
+            "SELECT path, last_reviewed, next_review, review_count, mastery_level FROM notes "
+            "ORDER BY path"
+        ).all()
+    if not with_ids:
+        cards = [r[1:] for r in cards]
+        drop = {keep.index(c) for c in ("id", "card_id", "note_id")}
+        logs = [tuple(v for i, v in enumerate(r) if i not in drop) for r in logs]
+    return {"cards": cards, "review_log": logs, "notes": notes, "log_columns": keep}
+
+
+def study(coll: Collection, rng: random.Random, answers: int, *, cram_every: int = 0) -> None:
+    """Answer today's queue (and some relearning), with undo, bury and suspend mixed in."""
+    service = ReviewService(coll)
+    session = new_session_id()
+    items = service.due_items()[:answers] + service.due_items(kind="calc")[:3]
+    for i, item in enumerate(items):
+        grade = rng.choice([1, 3, 4, 4, 5, 5])
+        service.record(item.card_id, grade, session_id=session, duration_ms=1000 + i)
+        if grade < 3:  # the same-session relearning answer: logged, not rescheduled
+            service.record(item.card_id, 4, session_id=session, rescheduled=False)
+        if i % 7 == 3:
+            service.undo_last(session)
+        if i % 11 == 5:
+            service.bury(item.card_id)
+        if cram_every and i % cram_every == 0:
+            service.record(item.card_id, 5, session_id=session, cram=True)
+    if items:
+        service.set_suspended(items[-1].card_id, True)
+
+
+def note_schedule(notes: Path, rel: str) -> tuple[Any, ...]:
+    meta, _w, _p = load_meta(rel, (notes / rel).read_bytes())
+    return meta.last_reviewed, meta.next_review, meta.review_count, meta.mastery_level
+
+
+def db_schedules(snap: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    day = lambda v: None if v is None else date.fromisoformat(v)  # noqa: E731
+    return {p: (day(lr), day(nr), rc, ml) for p, lr, nr, rc, ml in snap["notes"]}
+
+
+@pytest.fixture
+def session_days(notes_dir: Path, tmp_path: Path) -> Callable[[Path, int], Collection]:
+    """Study on ``days`` simulated days into ``db``; returns the collection still open."""
+
+    def run(db: Path, days: int) -> Collection:
+        rng = random.Random(15)
+        clock = Clock(START)
+        coll: Collection | None = None
+        for offset in range(days):
+            day = START + timedelta(days=offset)
+            clock.set_day(day)
+            if coll is not None:
+                coll.close()
+            coll = open_at(db, notes_dir, day, clock)
+            start(coll)
+            study(coll, rng, 12, cram_every=5)
+        assert coll is not None
+        return coll
+
+    return run
+
+
+def test_every_action_is_one_fsynced_json_line(coll: Collection, notes_dir: Path) -> None:
+    import_notes(coll)
+    eventsync.merge(coll)
+    device = eventlog.device_id(coll)
+    assert device and len(device) == 12
+    service = ReviewService(coll)
+    item = service.due_items()[0]
+    sid = new_session_id()
+    service.record(item.card_id, 4, session_id=sid)
+    service.record(item.card_id, 5, session_id=sid, cram=True)
+    service.undo_last(sid)
+    service.bury(item.card_id)
+    service.set_suspended(item.card_id, True)
+    from dataclasses import replace
+
+    coll.save_settings(replace(coll.settings, new_per_day=7))
+    path = notes_dir / ".studyapp" / "log" / f"{device}.jsonl"
+    lines = path.read_bytes().splitlines()
+    types = [json.loads(line)["type"] for line in lines]
+    assert types == ["answer", "answer", "undo", "bury", "suspend", "setting"]
+    first = json.loads(lines[0])
+    assert first["id"] == f"{device}-1" and first["n"] == 1
+    assert first["note"] is None or first["note"].endswith(".md")
+    assert "card_id" not in first and isinstance(first["anchor"], str)
+    assert json.loads(lines[2])["target"] == json.loads(lines[1])["id"]
+    # the import skips the hidden folder: no note, no problem from it
+    report = import_notes(coll)
+    assert not any(".studyapp" in p.path for p in [*report.rejected, *report.warnings])
+
+
+def test_log_in_notes_false_writes_nothing(coll: Collection, notes_dir: Path) -> None:
+    from dataclasses import replace
+
+    import_notes(coll)
+    coll.save_settings(replace(coll.settings, log_in_notes=False))
+    service = ReviewService(coll)
+    service.record(service.due_items()[0].card_id, 4, session_id=new_session_id())
+    assert not (notes_dir / ".studyapp").exists()
+    with pytest.raises(eventsync.RebuildError):
+        eventsync.rebuild(coll)
+    # turning it back on puts the missed answer into the log
+    coll.save_settings(replace(coll.settings, log_in_notes=True))
+    lines = next(iter((notes_dir / ".studyapp" / "log").glob("*.jsonl"))).read_bytes().splitlines()
+    assert [json.loads(x)["type"] for x in lines] == ["answer"]
+
+
+def test_rebuild_gives_back_every_column(session_days, tmp_path: Path, notes_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    coll = session_days(tmp_path / "a.sqlite3", 6)
+    before = snapshot(coll)
+    assert len(before["review_log"]) > 40
+    kinds = {row[-3] for row in before["review_log"]}
+    assert {"note", "table", "calc"} <= kinds
+    files_before = {p: note_schedule(notes_dir, p) for p, *_ in before["notes"]}
+    report = eventsync.rebuild(coll)
+    assert report.unresolved == 0
+    after = snapshot(coll)
+    assert after["cards"] == before["cards"]
+    assert after["notes"] == before["notes"]
+    for a, b in zip(after["review_log"], before["review_log"], strict=True):
+        assert dict(
+            zip([*after["log_columns"], "path", "kind", "anchor", "wb"], a, strict=True)
+        ) == dict(zip([*after["log_columns"], "path", "kind", "anchor", "wb"], b, strict=True))
+    # the dates and counts in the files stay; mastery_level now equals the database's
+    # (the live path writes it only with a note-card answer, table answers move it)
+    files_after = {p: note_schedule(notes_dir, p) for p, *_ in before["notes"]}
+    assert {p: v[:3] for p, v in files_after.items()} == {p: v[:3] for p, v in files_before.items()}
+    assert files_after == db_schedules(after)
+
+    coll.close()
+
+
+def test_deleted_database_is_rebuilt_on_next_start(
+    session_days, tmp_path: Path, notes_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "b.sqlite3"
+    coll = session_days(db, 5)
+    before = snapshot(coll, with_ids=False)
+    day = coll.today()
+    coll.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    coll = open_at(db, notes_dir, day, Clock(day, 20))
+    report = start(coll)
+    assert report.rebuilt
+    assert report.line() is not None and report.line().startswith("rebuilt the database")
+    after = snapshot(coll, with_ids=False)
+    assert after["cards"] == before["cards"]
+    assert after["review_log"] == before["review_log"]
+    assert after["notes"] == before["notes"]
+    coll.close()
