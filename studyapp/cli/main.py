@@ -30,6 +30,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studyapp.cli.size_cmd",
     "studyapp.cli.lint_cmd",
     "studyapp.cli.config_cmd",
+    "studyapp.cli.rebuild_cmd",
+    "studyapp.cli.git_cmd",
 )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from studyapp.core import events as ev
 from studyapp.core.srs import SrsState
+from studyapp.db.models import ImportProblem
 from studyapp.services import eventlog, writeback
 from studyapp.services.collection import Collection
 
@@ -424,12 +425,35 @@ def _write_notes(
             report.messages.append(f"note {note_id} not written ({exc}); fixed at the next start")
 
 
+def _list_conflict_copies(coll: Collection, report: SyncReport) -> None:
+    """Syncthing conflict copies become import problems (the import skips them)."""
+    from studyapp.services.conflicts import find_conflict_copies
+
+    if not coll.notes_dir.is_dir():
+        return
+    copies = find_conflict_copies(coll.notes_dir)
+    if not copies:
+        return
+    now = coll.now().replace(tzinfo=None)
+    with coll.session() as session, session.begin():
+        for copy in copies:
+            severity = "warning" if copy.resolvable else "error"
+            text_ = copy.problem() + (
+                "; studyapp git conflicts removes it" if copy.resolvable else ""
+            )
+            session.add(
+                ImportProblem(path=copy.rel_path, error=text_, severity=severity, seen_at=now)
+            )
+            report.problems.append(f"{copy.rel_path}: {text_}")
+
+
 # --- entry points ------------------------------------------------------------------------------
 
 
 def merge(coll: Collection) -> SyncReport:
     """Index unseen events of every device's file and replay what they touch."""
     report = SyncReport()
+    _list_conflict_copies(coll, report)
     if not eventlog.enabled(coll):
         return report
     with coll.session() as session, session.begin():

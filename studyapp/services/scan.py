@@ -63,6 +63,8 @@ def scan_notes(root: Path, *, remove_stale_temps: bool = False) -> list[FoundNot
                     continue
                 if not name.lower().endswith(".md") or not entry.is_file(follow_symlinks=True):
                     continue
+                if ".sync-conflict-" in name:  # issue 15: services/conflicts.py handles them
+                    continue
                 st = entry.stat(follow_symlinks=True)
             except OSError:
                 continue
