@@ -43,6 +43,7 @@ __all__ = [
     "encode",
     "event_id",
     "parse_lines",
+    "parse_lines_raw",
     "replay",
     "sort_key",
 ]
@@ -115,19 +116,27 @@ def decode(line: bytes | str) -> dict[str, Any]:
 
 
 def parse_lines(data: bytes) -> tuple[list[dict[str, Any]], list[str], int]:
+    """Events of a log file's bytes (see :func:`parse_lines_raw`)."""
+    pairs, errors, end = parse_lines_raw(data)
+    return [event for event, _line in pairs], errors, end
+
+
+def parse_lines_raw(
+    data: bytes,
+) -> tuple[list[tuple[dict[str, Any], bytes]], list[str], int]:
     """Events of a log file's bytes, errors as ``line N: problem``, bytes consumed.
 
     A last line without its newline is a torn append (the writer crashed or the sync
     tool copied the file mid-write): it is not consumed, so the next read retries it.
     """
-    events: list[dict[str, Any]] = []
+    events: list[tuple[dict[str, Any], bytes]] = []
     errors: list[str] = []
     end = data.rfind(b"\n") + 1
     for number, line in enumerate(data[:end].splitlines(), 1):
         if not line.strip():
             continue
         try:
-            events.append(decode(line))
+            events.append((decode(line), line))
         except EventFormatError as exc:
             errors.append(f"line {number}: {exc}")
     return events, errors, end
@@ -166,7 +175,7 @@ class NoteValues:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CardStart:
     """A card's state before the first event the log has for it (or its current state)."""
 
@@ -176,7 +185,7 @@ class CardStart:
     buried_until: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LogRow:
     """One review-log row, as the live path would have written it."""
 
@@ -248,12 +257,14 @@ def replay(
     cards: dict[CardKey, CardStart] = {}
     note_state: dict[str, _Note] = {}
     rows_by_id: dict[str, LogRow] = {}
-    position_of: dict[str, int] = {}
 
     def card(key: CardKey) -> CardStart:
         current = cards.get(key)
         if current is None:
-            current = cards[key] = bases.get(key) or starts[key]
+            base = bases.get(key) or starts[key]
+            current = cards[key] = CardStart(
+                base.state, base.first_seen, base.suspended, base.buried_until
+            )  # a copy: the replay mutates it, the caller's starts stay as given
         return current
 
     def note(path: str) -> _Note | None:
@@ -287,7 +298,7 @@ def replay(
                 continue
             ef = int(event["ef"])
             for key in by_note.get(path, ()):
-                cards[key] = replace(card(key), state=SrsState(ef_milli=ef))
+                card(key).state = SrsState(ef_milli=ef)
             n.values = replace(n.values, mastery_level=0.0)
             n.dirty = False
             continue
@@ -297,14 +308,10 @@ def replay(
                 if target is None:
                     result.unresolved.append(event)
                 continue
-            position = position_of[target.event["id"]]
-            result.rows[position] = replace(target, undone=True)
-            rows_by_id[target.event["id"]] = result.rows[position]
+            target.undone = True
             if target.rescheduled:
-                c = cards[target.key]
-                cards[target.key] = replace(
-                    c, state=target.before, first_seen=target.first_seen_before
-                )
+                c = card(target.key)
+                c.state, c.first_seen = target.before, target.first_seen_before
                 if target.key[0] is not None:
                     n = note(target.key[0])
                     if n is not None:
@@ -318,16 +325,16 @@ def replay(
             result.unresolved.append(event)
             continue
         if kind == BURY:
-            cards[key] = replace(card(key), buried_until=_day(event.get("until")))
+            card(key).buried_until = _day(event.get("until"))
             continue
         if kind == SUSPEND:
-            cards[key] = replace(card(key), suspended=bool(event.get("on")))
+            card(key).suspended = bool(event.get("on"))
             continue
         # an answer
         c = card(key)
         day = date.fromisoformat(str(event["day"]))
         reschedules = bool(event.get("resched", True)) and not bool(event.get("cram", False))
-        before = c.state
+        before, first_seen_before = c.state, c.first_seen
         after = review(before, int(event["grade"]), day) if reschedules else before
         values_before = values_after = None
         if reschedules:
@@ -338,9 +345,9 @@ def replay(
                     n.values, n.dirty = NoteValues.from_json(event["nv"]), False
                 n.seen_note_answer = True
                 values_before = values(n)  # read before this answer changes the card
-            cards[key] = replace(
-                c, state=after, first_seen=c.first_seen if c.first_seen is not None else day
-            )
+            c.state = after
+            if c.first_seen is None:
+                c.first_seen = day
             if n is not None and values_before is not None:
                 values_after = NoteValues(
                     last_reviewed=day,
@@ -359,11 +366,10 @@ def replay(
             before=before,
             after=after,
             rescheduled=reschedules,
-            first_seen_before=c.first_seen,
+            first_seen_before=first_seen_before,
             values_before=values_before,
             values_after=values_after,
         )
-        position_of[str(event["id"])] = len(result.rows)
         rows_by_id[str(event["id"])] = row
         result.rows.append(row)
 

@@ -18,10 +18,12 @@ start appends it: the answer itself is never refused because of the log.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -74,18 +76,92 @@ def ensure_device(session: Session) -> tuple[str, bool]:
     return new_id, True
 
 
+def _raw(session: Session) -> Any:
+    """The session's sqlite3 connection: the answer path's two statements skip the ORM."""
+    return session.connection().connection.dbapi_connection
+
+
 def _next_id(session: Session) -> tuple[str, int]:
-    ensure_device(session)
-    row = session.execute(
-        text(
-            "UPDATE local_device SET counter = counter + 1 WHERE id = 1 RETURNING device_id, counter"
-        )
-    ).one()
+    cursor = _raw(session).cursor()
+    row = cursor.execute(
+        "UPDATE local_device SET counter = counter + 1 WHERE id = 1 RETURNING device_id, counter"
+    ).fetchone()
+    if row is None:
+        ensure_device(session)
+        row = cursor.execute(
+            "UPDATE local_device SET counter = counter + 1 WHERE id = 1 "
+            "RETURNING device_id, counter"
+        ).fetchone()
+    cursor.close()
     return str(row[0]), int(row[1])
 
 
-def append_lines(coll: Collection, device: str, data: bytes) -> None:
-    """Append and fsync; raises ``OSError``.  The folder is fsync'd when the file is new."""
+class _Syncer:
+    """fdatasyncs appended log files on a writer thread, right after each append.
+
+    The answer path pays only ``write()`` (the line is then in the page cache: it
+    survives the process being killed); the fsync that makes it survive a power loss
+    follows within a millisecond or so, off the path (measured: the fdatasync alone is
+    0.2 ms here, the whole budget).  A line lost to a power cut before its fsync is
+    re-appended from the database at the next start (``eventsync``), and the database
+    itself commits with ``synchronous=NORMAL``, which has the same window.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._dirty: set[str] = set()
+        self._busy = 0
+        self._thread: threading.Thread | None = None
+
+    def request(self, path: str) -> None:
+        with self._cond:
+            self._dirty.add(path)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="studyapp-log-fsync", daemon=True
+                )
+                self._thread.start()
+                atexit.register(self.flush)
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._dirty:
+                    self._cond.wait()
+                paths, self._dirty = self._dirty, set()
+                self._busy += 1
+            try:
+                for path in paths:
+                    _fsync_path(path)
+            finally:
+                with self._cond:
+                    self._busy -= 1
+                    self._cond.notify_all()
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until every appended line has been fsync'd (tests, close, exit)."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._dirty and not self._busy, timeout)
+
+
+def _fsync_path(path: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            (getattr(os, "fdatasync", None) or os.fsync)(fd)
+        finally:
+            os.close(fd)
+
+
+SYNCER = _Syncer()
+
+
+def append_lines(coll: Collection, device: str, data: bytes, *, wait: bool = True) -> None:
+    """Append and fsync; raises ``OSError``.  The folder is fsync'd when the file is new.
+
+    ``wait=False`` (the answer path) leaves the fsync to :data:`SYNCER`.
+    """
     folder = log_dir(coll)
     path = folder / f"{device}.jsonl"
     created = False
@@ -100,9 +176,12 @@ def append_lines(coll: Collection, device: str, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        (getattr(os, "fdatasync", None) or os.fsync)(fd)
+        if wait or created:
+            (getattr(os, "fdatasync", None) or os.fsync)(fd)
     finally:
         os.close(fd)
+    if not wait and not created:
+        SYNCER.request(str(path))
     if created and hasattr(os, "O_DIRECTORY"):
         with contextlib.suppress(OSError):
             dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -127,7 +206,7 @@ def _emit(
     line = ev.encode(event)
     pending = False
     try:
-        append_lines(coll, device, line)
+        append_lines(coll, device, line, wait=False)
     except OSError:
         pending = True  # appended at the next start (flush_pending)
     _insert_events(session, [(event, scope, log_id, pending)], line_of={event["id"]: line})
@@ -151,7 +230,7 @@ def _insert_events(
             scope[1],
             scope[2],
             (
-                line_of[e["id"]].decode("utf-8").rstrip("\n")
+                line_of[e["id"]].decode("utf-8").rstrip("\r\n")
                 if line_of
                 else json.dumps(e, ensure_ascii=False, separators=(",", ":"))
             ),
@@ -162,7 +241,7 @@ def _insert_events(
     ]
     if not params:
         return
-    session.connection().exec_driver_sql(
+    _raw(session).executemany(
         "INSERT OR IGNORE INTO events (event_id, device, counter, ts, type, note_path, kind, "
         "anchor, body, log_id, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params,

@@ -76,10 +76,49 @@ def _flush_pending(coll: Collection, session: Session) -> None:
         session.execute(text("UPDATE events SET pending = 0 WHERE device = :d"), {"d": device})
 
 
-def _read_new(
+def _last_counter(path: str) -> int:
+    """The counter of a log file's last complete line (0 for none)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 65536))
+            tail = handle.read()
+    except OSError:
+        return 0
+    for line in reversed(tail[: tail.rfind(b"\n") + 1].splitlines()):
+        try:
+            return int(ev.decode(line)["n"])
+        except ev.EventFormatError:
+            continue
+    return 0
+
+
+def _heal_own(coll: Collection, session: Session, own: str) -> None:
+    """Re-append this device's lines that a power cut took before their fsync."""
+    path = eventlog.log_dir(coll) / f"{own}.jsonl"
+    last = _last_counter(str(path))
+    rows = session.execute(
+        text(
+            "SELECT body FROM events WHERE device = :d AND counter > :n AND pending = 0 "
+            "ORDER BY counter"
+        ),
+        {"d": own, "n": last},
+    ).all()
+    if rows:
+        try:
+            eventlog.append_lines(coll, own, "".join(r[0] + "\n" for r in rows).encode("utf-8"))
+        except OSError:
+            session.execute(
+                text("UPDATE events SET pending = 1 WHERE device = :d AND counter > :n"),
+                {"d": own, "n": last},
+            )
+
+
+def _read_files(
     coll: Collection, session: Session, report: SyncReport, *, from_start: bool
-) -> list[dict[str, Any]]:
-    """Events in the log files the database has not indexed yet (indexed on return)."""
+) -> list[tuple[dict[str, Any], bytes]]:
+    """Events (with their raw lines) past each file's stored offset; offsets advanced."""
     folder = eventlog.log_dir(coll)
     if not folder.is_dir():
         return []
@@ -87,7 +126,7 @@ def _read_new(
         name: int(off)
         for name, off in session.execute(text('SELECT name, "offset" FROM event_files'))
     }
-    fresh: list[dict[str, Any]] = []
+    out: list[tuple[dict[str, Any], bytes]] = []
     for path in sorted(folder.glob("*.jsonl")):
         name = path.name
         try:
@@ -103,22 +142,10 @@ def _read_new(
         except OSError as exc:
             report.problems.append(f"{LOG_REL}/{name}: cannot read ({exc.strerror})")
             continue
-        events, errors, used = ev.parse_lines(data)
+        pairs, errors, used = ev.parse_lines_raw(data)
         report.problems.extend(f"{LOG_REL}/{name}: {e}" for e in errors)
-        report.events_read += len(events)
-        if events:
-            known: set[str] = set()
-            ids = [e["id"] for e in events]
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                known.update(
-                    r[0]
-                    for r in session.connection().exec_driver_sql(
-                        f"SELECT event_id FROM events WHERE event_id IN ({marks})", tuple(chunk)
-                    )
-                )
-            fresh.extend(e for e in events if e["id"] not in known)
+        report.events_read += len(pairs)
+        out.extend(pairs)
         session.execute(
             text(
                 'INSERT INTO event_files (name, "offset") VALUES (:n, :o) '
@@ -126,19 +153,41 @@ def _read_new(
             ),
             {"n": name, "o": start + used},
         )
-    # one event can sit in two files only if a file was copied; index it once
-    unique = {e["id"]: e for e in fresh}
-    fresh = list(unique.values())
-    scoped = [(e, _scope(session, e), None, False) for e in fresh]
-    eventlog._insert_events(session, scoped)
+    return out
+
+
+def _read_new(coll: Collection, session: Session, report: SyncReport) -> list[dict[str, Any]]:
+    """Events in the log files the database has not indexed yet (indexed on return)."""
+    pairs = _read_files(coll, session, report, from_start=False)
+    raw_of = {e["id"]: line for e, line in pairs}  # a file copied twice: each event once
+    known: set[str] = set()
+    ids = list(raw_of)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        known.update(
+            r[0]
+            for r in session.connection().exec_driver_sql(
+                f"SELECT event_id FROM events WHERE event_id IN ({marks})", tuple(chunk)
+            )
+        )
+    fresh = list({e["id"]: e for e, _line in pairs if e["id"] not in known}.values())
+    by_id = {e["id"]: e for e in fresh}
+    scoped = [(e, _scope(session, e, by_id), None, False) for e in fresh]
+    eventlog._insert_events(session, scoped, line_of=raw_of)
     return fresh
 
 
 LOG_REL = eventlog.LOG_DIR
 
 
-def _scope(session: Session, event: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+def _scope(
+    session: Session, event: dict[str, Any], by_id: dict[str, dict[str, Any]] | None = None
+) -> tuple[str | None, str | None, str | None]:
     if event["type"] == ev.UNDO:
+        target = (by_id or {}).get(str(event.get("target")))
+        if target is not None:
+            return eventlog.scope_of(target)
         row = session.execute(
             text("SELECT note_path, kind, anchor FROM events WHERE event_id = :t"),
             {"t": event.get("target")},
@@ -152,7 +201,12 @@ def _scope(session: Session, event: dict[str, Any]) -> tuple[str | None, str | N
 
 
 def _load_scope(
-    session: Session, paths: set[str] | None, calc: bool
+    session: Session,
+    paths: set[str] | None,
+    calc: bool,
+    parsed: dict[str, dict[str, Any]] | None = None,
+    *,
+    skip_events: bool = False,
 ) -> tuple[
     list[dict[str, Any]],
     dict[ev.CardKey, ev.CardStart],
@@ -162,8 +216,19 @@ def _load_scope(
 ]:
     """Events, card starts, notes and ids for the notes in ``paths`` (all when ``None``)."""
     conn = session.connection()
-    if paths is None:
-        bodies = [r[0] for r in conn.exec_driver_sql("SELECT body FROM events")]
+    decoded: list[dict[str, Any]] = []
+    bodies: list[str] = []
+    if skip_events:
+        pass  # the caller has them
+    elif paths is None:
+        known = parsed or {}
+        bodies = []
+        for eid, body in conn.exec_driver_sql("SELECT event_id, body FROM events"):
+            event = known.get(eid)
+            if event is None:
+                bodies.append(body)
+            else:
+                decoded.append(event)
         paths = {
             r[0]
             for r in conn.exec_driver_sql(
@@ -193,7 +258,7 @@ def _load_scope(
         bodies.extend(
             r[0] for r in conn.exec_driver_sql("SELECT body FROM events WHERE type = 'setting'")
         )
-    events = [json.loads(b) for b in bodies]
+    events = decoded + [json.loads(b) for b in bodies]
     starts: dict[ev.CardKey, ev.CardStart] = {}
     ids: dict[ev.CardKey, tuple[int, int | None]] = {}
     notes: dict[str, tuple[ev.NoteValues, list[tuple[ev.CardKey, str]]]] = {}
@@ -267,8 +332,13 @@ def _apply(
     note_ids: dict[str, int],
     *,
     full: bool,
-) -> list[tuple[int, dict[str, Any]]]:
-    """Write the replay into the session; returns the notes' owed frontmatter values."""
+    link_events: bool = True,
+) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, str]]]:
+    """Write the replay into the session.
+
+    Returns the notes' owed frontmatter values and ``(log id, event id)`` of the rows
+    inserted (already stored in ``events`` unless ``link_events`` is false).
+    """
     conn = session.connection()
     card_rows = [
         (
@@ -394,10 +464,11 @@ def _apply(
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             inserts,
         )
-        conn.exec_driver_sql("UPDATE events SET log_id = ? WHERE event_id = ?", links)
+        if link_events:
+            conn.exec_driver_sql("UPDATE events SET log_id = ? WHERE event_id = ?", links)
     if result.settings:
         _adopt_settings(coll, session, result.settings)
-    return owed
+    return owed, links
 
 
 def _adopt_settings(coll: Collection, session: Session, latest: dict[str, Any]) -> None:
@@ -460,8 +531,9 @@ def merge(coll: Collection) -> SyncReport:
         own, created = eventlog.ensure_device(session)
         if created:
             eventlog.backfill(coll, session)
+        _heal_own(coll, session, own)
         _flush_pending(coll, session)
-        fresh = _read_new(coll, session, report, from_start=False)
+        fresh = _read_new(coll, session, report)
         if not fresh:
             return report
         for e in fresh:
@@ -482,7 +554,7 @@ def merge(coll: Collection) -> SyncReport:
         report.unresolved = len(result.unresolved)
         if full:
             _refuse_losing_rows(result)
-        owed = _apply(coll, session, result, ids, note_ids, full=full)
+        owed, _links = _apply(coll, session, result, ids, note_ids, full=full)
         report.rebuilt = full and bool(result.rows)
     _write_notes(coll, owed, report)
     return report
@@ -511,17 +583,46 @@ def rebuild(coll: Collection) -> SyncReport:
             "the event log is off (config log_in_notes false): nothing to rebuild from"
         )
     with coll.session() as session, session.begin():
+        # 100k answers write ~100 MB of pages: a bigger page cache for this connection
+        # keeps the index updates in memory (the 2 MB default thrashes).
+        session.connection().exec_driver_sql("PRAGMA cache_size = -262144")
         _own, _created = eventlog.ensure_device(session)
         eventlog.backfill(coll, session)  # rows the log lacks would otherwise be lost
         _flush_pending(coll, session)
-        _read_new(coll, session, report, from_start=True)
-        events, starts, notes, ids, note_ids = _load_scope(session, None, True)
+        # every event: the files' (decoded once) and those only the database has
+        # (not appended yet); the events table is then written once, with log ids
+        pairs = _read_files(coll, session, report, from_start=True)
+        raw_of = {e["id"]: line for e, line in pairs}
+        parsed = {e["id"]: e for e, _line in pairs}
+        pending: set[str] = set()
+        for eid, body, is_pending in session.connection().exec_driver_sql(
+            "SELECT event_id, body, pending FROM events"
+        ):
+            if is_pending:
+                pending.add(eid)
+            if eid not in parsed:
+                parsed[eid] = json.loads(body)
+                raw_of[eid] = body.encode("utf-8")
+        session.connection().exec_driver_sql("DELETE FROM events")
+        paths = {e["note"] for e in parsed.values() if e.get("note") is not None}
+        _events, starts, notes, ids, note_ids = _load_scope(session, paths, True, skip_events=True)
+        events = list(parsed.values())
         result = ev.replay(events, starts, notes)
         report.unresolved = len(result.unresolved)
         _refuse_losing_rows(result)
         devices = {e["dev"] for e in events if e["type"] == ev.ANSWER}
         report.other_devices = devices
         report.answers_from_others = sum(1 for e in events if e["type"] == ev.ANSWER)
-        owed = _apply(coll, session, result, ids, note_ids, full=True)
+        owed, links = _apply(coll, session, result, ids, note_ids, full=True, link_events=False)
+        log_of = {eid: log_id for log_id, eid in links}
+        eventlog._insert_events(
+            session,
+            [
+                (e, _scope(session, e, parsed), log_of.get(eid), eid in pending)
+                for eid, e in parsed.items()
+            ],
+            line_of=raw_of,
+        )
+        session.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default
     _write_notes(coll, owed, report)
     return report

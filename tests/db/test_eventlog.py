@@ -225,3 +225,37 @@ def test_deleted_database_is_rebuilt_on_next_start(
     assert after["review_log"] == before["review_log"]
     assert after["notes"] == before["notes"]
     coll.close()
+
+
+def test_a_line_lost_before_its_fsync_is_appended_again(coll: Collection, notes_dir: Path) -> None:
+    import_notes(coll)
+    service = ReviewService(coll)
+    sid = new_session_id()
+    for item in service.due_items()[:3]:
+        service.record(item.card_id, 4, session_id=sid)
+    eventlog.SYNCER.flush()
+    path = next((notes_dir / ".studyapp" / "log").glob("*.jsonl"))
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:1]))  # what a power cut can leave
+    eventsync.merge(coll)
+    assert path.read_bytes().splitlines(keepends=True) == lines
+
+
+def test_torn_last_line_is_not_consumed() -> None:
+    from studyapp.core import events as ev
+
+    good = ev.encode(
+        {
+            "id": "d-1",
+            "dev": "d",
+            "n": 1,
+            "ts": "2026-12-01T10:00:00.000000",
+            "type": "setting",
+            "key": "new_per_day",
+            "value": 5,
+        }
+    )
+    events, errors, used = ev.parse_lines(good + b'{"id": "d-2", "dev"')
+    assert [e["id"] for e in events] == ["d-1"] and errors == [] and used == len(good)
+    events, errors, _used = ev.parse_lines(b"not json\n" + good)
+    assert len(events) == 1 and errors and errors[0].startswith("line 1:")
