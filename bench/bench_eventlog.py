@@ -98,10 +98,14 @@ def bench_append(work: Path, count: int) -> dict[str, float]:
 def write_log(coll: Collection, answers: int) -> int:
     """``answers`` SM-2-consistent answer events over every card, one device."""
     with coll.session() as s:
-        cards = s.connection().exec_driver_sql(
-            "SELECT notes.path, cards.kind, cards.anchor, cards.ef_milli FROM cards "
-            "LEFT JOIN notes ON notes.id = cards.note_id WHERE cards.retired = 0 ORDER BY cards.id"
-        ).all()
+        cards = (
+            s.connection()
+            .exec_driver_sql(
+                "SELECT notes.path, cards.kind, cards.anchor, cards.ef_milli FROM cards "
+                "LEFT JOIN notes ON notes.id = cards.note_id WHERE cards.retired = 0 ORDER BY cards.id"
+            )
+            .all()
+        )
     rng = random.Random(15)
     device = "bench0device"
     state = {i: SrsState(ef_milli=c[3]) for i, c in enumerate(cards)}
@@ -137,7 +141,12 @@ def write_log(coll: Collection, answers: int) -> int:
             "before": ev.state_to_json(before, first.get(i)),
         }
         if kind == "note" and path not in nv:
-            nv[path] = {"last_reviewed": None, "next_review": None, "review_count": 0, "mastery_level": 0.0}
+            nv[path] = {
+                "last_reviewed": None,
+                "next_review": None,
+                "review_count": 0,
+                "mastery_level": 0.0,
+            }
             body["nv"] = nv[path]
         lines.append(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
         state[i] = review(before, grade, day)

@@ -156,9 +156,16 @@ def _read_files(
     return out
 
 
-def _read_new(coll: Collection, session: Session, report: SyncReport) -> list[dict[str, Any]]:
-    """Events in the log files the database has not indexed yet (indexed on return)."""
+def _read_new(
+    coll: Collection, session: Session, report: SyncReport, tail_notes: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """Events in the log files the database has not indexed yet (indexed on return).
+
+    ``tail_notes`` collects the notes named by every event read (seen or not).
+    """
     pairs = _read_files(coll, session, report, from_start=False)
+    if tail_notes is not None:
+        tail_notes.update(e["note"] for e, _line in pairs if e.get("note"))
     raw_of = {e["id"]: line for e, line in pairs}  # a file copied twice: each event once
     known: set[str] = set()
     ids = list(raw_of)
@@ -486,6 +493,22 @@ def _adopt_settings(coll: Collection, session: Session, latest: dict[str, Any]) 
         coll._settings = updated
 
 
+def _current_values(session: Session, paths: set[str]) -> list[tuple[int, dict[str, Any]]]:
+    owed: list[tuple[int, dict[str, Any]]] = []
+    plist = sorted(paths)
+    for i in range(0, len(plist), 500):
+        chunk = plist[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for nid, lr, nr, rc, ml in session.connection().exec_driver_sql(
+            "SELECT id, last_reviewed, next_review, review_count, mastery_level FROM notes "
+            f"WHERE missing = 0 AND path IN ({marks})",
+            tuple(chunk),
+        ):
+            values = ev.NoteValues(_day(lr), _day(nr), int(rc), float(ml))
+            owed.append((int(nid), values.to_dict()))
+    return owed
+
+
 def _write_notes(
     coll: Collection, owed: Iterable[tuple[int, dict[str, Any]]], report: SyncReport
 ) -> None:
@@ -522,7 +545,11 @@ def _list_conflict_copies(coll: Collection, report: SyncReport) -> None:
 
 
 def merge(coll: Collection) -> SyncReport:
-    """Index unseen events of every device's file and replay what they touch."""
+    """Index unseen events of every device's file and replay what they touch.
+
+    One transaction: events are marked seen together with the replay they caused, so a
+    crash half-way leaves them unseen and the next start does it again.
+    """
     report = SyncReport()
     _list_conflict_copies(coll, report)
     if not eventlog.enabled(coll):
@@ -533,31 +560,49 @@ def merge(coll: Collection) -> SyncReport:
             eventlog.backfill(coll, session)
         _heal_own(coll, session, own)
         _flush_pending(coll, session)
-        fresh = _read_new(coll, session, report)
-        if not fresh:
-            return report
-        for e in fresh:
-            if e["type"] == ev.ANSWER and e["dev"] != own:
-                report.answers_from_others += 1
-                report.other_devices.add(e["dev"])
-        paths: set[str] = set()
-        calc = False
-        for e in fresh:
-            note_path, kind, _anchor = _scope(session, e)
-            if note_path is not None:
-                paths.add(note_path)
-            elif kind is not None:
-                calc = True
-        full = created and coll.created
-        events, starts, notes, ids, note_ids = _load_scope(session, None if full else paths, calc)
-        result = ev.replay(events, starts, notes)
-        report.unresolved = len(result.unresolved)
-        if full:
-            _refuse_losing_rows(result)
-        owed, _links = _apply(coll, session, result, ids, note_ids, full=full)
-        report.rebuilt = full and bool(result.rows)
+        tail_notes: set[str] = set()
+        fresh = _read_new(coll, session, report, tail_notes)
+        if fresh:
+            owed = _replay_fresh(
+                coll, session, fresh, own, full=created and coll.created, report=report
+            )
+        else:
+            # only this device's own answers since the last start: table and calc answers
+            # move mastery_level in the database alone; bring the notes' lines in line
+            owed = _current_values(session, tail_notes)
     _write_notes(coll, owed, report)
     return report
+
+
+def _replay_fresh(
+    coll: Collection,
+    session: Session,
+    fresh: list[dict[str, Any]],
+    own: str,
+    *,
+    full: bool,
+    report: SyncReport,
+) -> list[tuple[int, dict[str, Any]]]:
+    for e in fresh:
+        if e["type"] == ev.ANSWER and e["dev"] != own:
+            report.answers_from_others += 1
+            report.other_devices.add(e["dev"])
+    paths: set[str] = set()
+    calc = False
+    for e in fresh:
+        note_path, kind, _anchor = _scope(session, e)
+        if note_path is not None:
+            paths.add(note_path)
+        elif kind is not None:
+            calc = True
+    events, starts, notes, ids, note_ids = _load_scope(session, None if full else paths, calc)
+    result = ev.replay(events, starts, notes)
+    report.unresolved = len(result.unresolved)
+    if full:
+        _refuse_losing_rows(result)
+    owed, _links = _apply(coll, session, result, ids, note_ids, full=full)
+    report.rebuilt = full and bool(result.rows)
+    return owed
 
 
 class RebuildError(RuntimeError):

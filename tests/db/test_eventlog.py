@@ -259,3 +259,34 @@ def test_torn_last_line_is_not_consumed() -> None:
     assert [e["id"] for e in events] == ["d-1"] and errors == [] and used == len(good)
     events, errors, _used = ev.parse_lines(b"not json\n" + good)
     assert len(events) == 1 and errors and errors[0].startswith("line 1:")
+
+
+def test_sync_conflict_copies(
+    coll: Collection, notes_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from studyapp.cli.main import main as cli_main
+    from studyapp.core.schedule_edit import write_schedule
+    from studyapp.services.queries import import_problems
+
+    original = notes_dir / "压缩/知识蒸馏.md"
+    data = original.read_bytes()
+    only_schedule = notes_dir / "压缩/知识蒸馏.sync-conflict-20261201-101010-ABCDEFG.md"
+    only_schedule.write_bytes(
+        write_schedule(data, {"review_count": 7, "next_review": date(2027, 1, 1)})
+    )
+    edited = notes_dir / "压缩/知识蒸馏.sync-conflict-20261201-111111-ABCDEFG.md"
+    edited.write_bytes(data + "\n另一台机器写的一行\n".encode())
+    report = import_notes(coll)
+    assert report.imported and not any("sync-conflict" in p.path for p in report.rejected)
+    eventsync.merge(coll)
+    problems = {p["path"]: p for p in import_problems(coll)}
+    assert set(problems) >= {
+        "压缩/知识蒸馏.sync-conflict-20261201-101010-ABCDEFG.md",
+        "压缩/知识蒸馏.sync-conflict-20261201-111111-ABCDEFG.md",
+    }
+    coll.close()
+    args = ["--db", str(coll.db_path), "--notes", str(notes_dir), "git", "conflicts", "--yes"]
+    assert cli_main(args) == 1  # one copy is left for the user
+    assert not only_schedule.exists() and edited.exists()
+    assert original.read_bytes() == data
+    assert "merge it by hand" in capsys.readouterr().out
