@@ -166,7 +166,9 @@ def append_lines(coll: Collection, device: str, data: bytes, *, wait: bool = Tru
     path = folder / f"{device}.jsonl"
     created = False
     if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
+        # never parents=True: a notes folder that is gone (unmounted) must not reappear
+        folder.parent.mkdir(exist_ok=True)
+        folder.mkdir(exist_ok=True)
         created = True
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
     if not created and not path.exists():

@@ -493,6 +493,16 @@ def _adopt_settings(coll: Collection, session: Session, latest: dict[str, Any]) 
         coll._settings = updated
 
 
+def _keep_counter_ahead(session: Session, own: str, events: list[dict[str, Any]]) -> None:
+    """A line of ours the database never committed (a crash after the append) keeps its id."""
+    ours = [int(e["n"]) for e in events if e["dev"] == own]
+    if ours:
+        session.execute(
+            text("UPDATE local_device SET counter = max(counter, :n) WHERE id = 1"),
+            {"n": max(ours)},
+        )
+
+
 def _current_values(session: Session, paths: set[str]) -> list[tuple[int, dict[str, Any]]]:
     owed: list[tuple[int, dict[str, Any]]] = []
     plist = sorted(paths)
@@ -562,6 +572,7 @@ def merge(coll: Collection) -> SyncReport:
         _flush_pending(coll, session)
         tail_notes: set[str] = set()
         fresh = _read_new(coll, session, report, tail_notes)
+        _keep_counter_ahead(session, own, fresh)
         if fresh:
             owed = _replay_fresh(
                 coll, session, fresh, own, full=created and coll.created, report=report
@@ -648,6 +659,7 @@ def rebuild(coll: Collection) -> SyncReport:
             if eid not in parsed:
                 parsed[eid] = json.loads(body)
                 raw_of[eid] = body.encode("utf-8")
+        _keep_counter_ahead(session, _own, list(parsed.values()))
         session.connection().exec_driver_sql("DELETE FROM events")
         paths = {e["note"] for e in parsed.values() if e.get("note") is not None}
         _events, starts, notes, ids, note_ids = _load_scope(session, paths, True, skip_events=True)

@@ -290,3 +290,48 @@ def test_sync_conflict_copies(
     assert not only_schedule.exists() and edited.exists()
     assert original.read_bytes() == data
     assert "merge it by hand" in capsys.readouterr().out
+
+
+def test_a_line_appended_before_a_crash_is_merged_and_its_id_not_reused(
+    coll: Collection, notes_dir: Path
+) -> None:
+    import_notes(coll)
+    eventsync.merge(coll)
+    service = ReviewService(coll)
+    item = service.due_items()[0]
+    with coll.session() as s, s.begin():  # the transaction that never commits
+        from studyapp.db.models import Card, ReviewLog
+
+        card = s.get(Card, item.card_id)
+        assert card is not None
+        log = ReviewLog(
+            card_id=card.id,
+            note_id=card.note_id,
+            session_id="x",
+            reviewed_at=datetime(2026, 11, 25, 12),
+            study_day=START,
+            grade=4,
+            kind=card.kind,
+            ef_before=2500,
+            ef_after=2500,
+            interval_before=0,
+            interval_after=1,
+            reps_before=0,
+            reps_after=1,
+            lapses_before=0,
+            lapses_after=0,
+        )
+        s.add(log)
+        s.flush()
+        eventlog.log_answer(coll, s, card, log)
+        s.rollback()
+    report = eventsync.merge(coll)
+    assert report.answers_from_others == 0  # our own line, now in the database
+    with coll.session() as s:
+        assert s.connection().exec_driver_sql("SELECT count(*) FROM review_log").scalar_one() == 1
+    service.record(item.card_id, 5, session_id=new_session_id())
+    ids = [
+        json.loads(x)["id"]
+        for x in next((notes_dir / ".studyapp/log").glob("*.jsonl")).read_bytes().splitlines()
+    ]
+    assert len(ids) == len(set(ids)) == 2
