@@ -493,6 +493,21 @@ def _adopt_settings(coll: Collection, session: Session, latest: dict[str, Any]) 
         coll._settings = updated
 
 
+def _waiting_notes(session: Session) -> set[str]:
+    """Notes with logged answers that never became review-log rows, now imported.
+
+    A sync tool may deliver another device's log before the note it names; those
+    answers are seen but unresolved until the note arrives, then replayed.
+    """
+    return {
+        r[0]
+        for r in session.connection().exec_driver_sql(
+            "SELECT DISTINCT note_path FROM events WHERE type = 'answer' AND log_id IS NULL "
+            "AND note_path IN (SELECT path FROM notes WHERE missing = 0)"
+        )
+    }
+
+
 def _keep_counter_ahead(session: Session, own: str, events: list[dict[str, Any]]) -> None:
     """A line of ours the database never committed (a crash after the append) keeps its id."""
     ours = [int(e["n"]) for e in events if e["dev"] == own]
@@ -573,9 +588,16 @@ def merge(coll: Collection) -> SyncReport:
         tail_notes: set[str] = set()
         fresh = _read_new(coll, session, report, tail_notes)
         _keep_counter_ahead(session, own, fresh)
-        if fresh:
+        waiting = _waiting_notes(session)
+        if fresh or waiting:
             owed = _replay_fresh(
-                coll, session, fresh, own, full=created and coll.created, report=report
+                coll,
+                session,
+                fresh,
+                own,
+                full=created and coll.created,
+                report=report,
+                extra_paths=waiting,
             )
         else:
             # only this device's own answers since the last start: table and calc answers
@@ -593,12 +615,13 @@ def _replay_fresh(
     *,
     full: bool,
     report: SyncReport,
+    extra_paths: set[str] | None = None,
 ) -> list[tuple[int, dict[str, Any]]]:
     for e in fresh:
         if e["type"] == ev.ANSWER and e["dev"] != own:
             report.answers_from_others += 1
             report.other_devices.add(e["dev"])
-    paths: set[str] = set()
+    paths: set[str] = set(extra_paths or ())
     calc = False
     for e in fresh:
         note_path, kind, _anchor = _scope(session, e)
@@ -608,9 +631,7 @@ def _replay_fresh(
             calc = True
     events, starts, notes, ids, note_ids = _load_scope(session, None if full else paths, calc)
     result = ev.replay(events, starts, notes)
-    report.unresolved = len(result.unresolved)
-    if full:
-        _refuse_losing_rows(result)
+    report.unresolved = len(result.unresolved)  # kept as seen; replayed when the note arrives
     owed, _links = _apply(coll, session, result, ids, note_ids, full=full)
     report.rebuilt = full and bool(result.rows)
     return owed

@@ -159,6 +159,7 @@ def test_every_action_is_one_fsynced_json_line(coll: Collection, notes_dir: Path
     assert first["id"] == f"{device}-1" and first["n"] == 1
     assert first["note"] is None or first["note"].endswith(".md")
     assert "card_id" not in first and isinstance(first["anchor"], str)
+    assert json.loads(lines[1])["cram"] is True and json.loads(lines[0])["cram"] is False
     assert json.loads(lines[2])["target"] == json.loads(lines[1])["id"]
     # the import skips the hidden folder: no note, no problem from it
     report = import_notes(coll)
@@ -335,3 +336,35 @@ def test_a_line_appended_before_a_crash_is_merged_and_its_id_not_reused(
         for x in next((notes_dir / ".studyapp/log").glob("*.jsonl")).read_bytes().splitlines()
     ]
     assert len(ids) == len(set(ids)) == 2
+
+
+def test_a_log_that_arrives_before_its_note_is_replayed_when_the_note_does(
+    tmp_path: Path, notes_dir: Path
+) -> None:
+    one = open_at(tmp_path / "one.sqlite3", notes_dir, START, Clock(START))
+    import_notes(one)
+    service = ReviewService(one)
+    item = next(i for i in service.due_items() if i.kind == "note")
+    service.record(item.card_id, 5, session_id=new_session_id())
+    note_path = service.card(item.card_id).note_path
+    assert note_path is not None
+    one.close()
+    other = tmp_path / "other"
+    shutil_copy = __import__("shutil").copytree
+    shutil_copy(notes_dir, other)
+    held_back = (other / note_path).read_bytes()
+    (other / note_path).unlink()  # the sync tool has delivered the log, not the note yet
+    two = open_at(tmp_path / "two.sqlite3", other, START, Clock(START, 18))
+    report = start(two)
+    assert report.unresolved == 1
+    (other / note_path).write_bytes(held_back)
+    start(two)
+    with two.session() as s:
+        rows = s.connection().exec_driver_sql(
+            "SELECT grade, reps_after FROM review_log JOIN cards ON cards.id = card_id "
+            "JOIN notes ON notes.id = cards.note_id WHERE notes.path = ?",
+            (note_path,),
+        ).all()
+    assert rows == [(5, 1)]
+    assert note_schedule(other, note_path)[2] == 1
+    two.close()
