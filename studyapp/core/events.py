@@ -19,6 +19,7 @@ Cards are named by structure, never by row id: ``(note path, kind, anchor)``, wi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -80,38 +81,47 @@ def encode(event: Mapping[str, Any]) -> bytes:
     return (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+#: The one time stamp form: ``sort_key`` compares time stamps as text, so every device
+#: must write them alike (UTC, naive, microseconds).
+_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}")
+_DAY = re.compile(r"\d{4}-\d\d-\d\d")
+_CARD_EVENTS = frozenset({ANSWER, BURY, SUSPEND})
+
+
 def decode(line: bytes | str) -> dict[str, Any]:
-    """Parse and validate one line; raises :class:`EventFormatError`."""
+    """Parse and validate one line; raises :class:`EventFormatError`.
+
+    Written for 100,000 lines a rebuild: plain type checks, compiled patterns.
+    """
     try:
         event = json.loads(line)
     except ValueError as exc:
         raise EventFormatError(f"not JSON ({exc})") from None
-    if not isinstance(event, dict):
+    if type(event) is not dict:
         raise EventFormatError("not a JSON object")
-    for name, kind in (("id", str), ("dev", str), ("n", int), ("ts", str), ("type", str)):
-        if not isinstance(event.get(name), kind):
-            raise EventFormatError(f"missing or wrong {name!r}")
-    if event["type"] not in TYPES:
-        raise EventFormatError(f"unknown type {event['type']!r}")
-    if event["id"] != event_id(event["dev"], event["n"]):
+    get = event.get
+    dev, n, ts, kind = get("dev"), get("n"), get("ts"), get("type")
+    if type(dev) is not str or type(n) is not int or type(ts) is not str:
+        raise EventFormatError("missing or wrong 'dev', 'n' or 'ts'")
+    if kind not in TYPES:
+        raise EventFormatError(f"unknown type {kind!r}")
+    if get("id") != f"{dev}-{n}":
         raise EventFormatError("id is not device-counter")
-    try:
-        datetime.fromisoformat(event["ts"])
-    except ValueError:
-        raise EventFormatError(f"bad ts {event['ts']!r}") from None
-    card_event = event["type"] in (ANSWER, BURY, SUSPEND)
-    if card_event and not (
-        isinstance(event.get("kind"), str) and isinstance(event.get("anchor"), str)
-    ):
+    if not _TS.fullmatch(ts):
+        raise EventFormatError(f"bad ts {ts!r}")
+    if kind in _CARD_EVENTS and not (type(get("kind")) is str and type(get("anchor")) is str):
         raise EventFormatError("card event without kind/anchor")
-    if event["type"] == ANSWER:
-        grade = event.get("grade")
-        if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
+    if kind == ANSWER:
+        grade = get("grade")
+        if type(grade) is not int or not 0 <= grade <= 5:
             raise EventFormatError(f"bad grade {grade!r}")
+        day = get("day")
+        if type(day) is not str or not _DAY.fullmatch(day):
+            raise EventFormatError(f"bad day {day!r}")
         try:
-            date.fromisoformat(str(event.get("day")))
+            date.fromisoformat(day)
         except ValueError:
-            raise EventFormatError(f"bad day {event.get('day')!r}") from None
+            raise EventFormatError(f"bad day {day!r}") from None
     return event
 
 

@@ -436,8 +436,8 @@ def _apply(
                 card_id,
                 note_id,
                 e.get("session") or "",
-                row.reviewed_at.isoformat(sep=" ", timespec="microseconds"),
-                row.study_day.isoformat(),
+                e["ts"].replace("T", " "),  # decode() checked: microseconds, as SQLAlchemy
+                e["day"],
                 int(e["grade"]),
                 row.key[1],
                 int(bool(e.get("cram"))),
