@@ -30,6 +30,7 @@ from studyapp.core.srs import NOTE_CARD_WEIGHT, SrsState, note_mastery, review
 __all__ = [
     "ANSWER",
     "BURY",
+    "MOVE",
     "RESET",
     "SETTING",
     "SUSPEND",
@@ -43,6 +44,7 @@ __all__ = [
     "decode",
     "encode",
     "event_id",
+    "follow_moves",
     "parse_lines",
     "parse_lines_raw",
     "replay",
@@ -57,7 +59,9 @@ ANSWER, UNDO, BURY, SUSPEND, RESET, SETTING = (
     "reset",
     "setting",
 )
-TYPES = frozenset({ANSWER, UNDO, BURY, SUSPEND, RESET, SETTING})
+#: A note renamed (the import's move detection): earlier events name the old path.
+MOVE = "move"
+TYPES = frozenset({ANSWER, UNDO, BURY, SUSPEND, RESET, SETTING, MOVE})
 
 #: ``(note path or None, kind, anchor)``: resolvable on every machine.
 CardKey = tuple[str | None, str, str]
@@ -109,6 +113,8 @@ def decode(line: bytes | str) -> dict[str, Any]:
         raise EventFormatError("id is not device-counter")
     if not _TS.fullmatch(ts):
         raise EventFormatError(f"bad ts {ts!r}")
+    if kind == MOVE and not (type(get("from")) is str and type(get("to")) is str):
+        raise EventFormatError("move without from/to")
     if kind in _CARD_EVENTS and not (type(get("kind")) is str and type(get("anchor")) is str):
         raise EventFormatError("card event without kind/anchor")
     if kind == ANSWER:
@@ -297,6 +303,8 @@ def replay(
 
     for event in ordered:
         kind = event["type"]
+        if kind == MOVE:
+            continue  # resolved before the replay: see follow_moves
         if kind == SETTING:
             result.settings[str(event["key"])] = event.get("value")
             continue
@@ -386,6 +394,26 @@ def replay(
     result.cards = cards
     result.notes = {path: values(n) for path, n in note_state.items()}
     return result
+
+
+def follow_moves(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events with every note path renamed to where the note lives now.
+
+    Moves chain (a -> b -> c) and are applied in time order; a move back (b -> a)
+    simply renames again.  Events are copied, never changed in place.
+    """
+    moves = sorted((e for e in events if e["type"] == MOVE), key=sort_key)
+    if not moves:
+        return list(events)
+    now: dict[str, str] = {}
+    for move in moves:
+        old, new = str(move["from"]), str(move["to"])
+        for path, target in list(now.items()):
+            if target == old:
+                now[path] = new
+        now[old] = new
+        now.pop(new, None)
+    return [{**e, "note": now[e["note"]]} if e.get("note") in now else e for e in events]
 
 
 def _bases(

@@ -255,6 +255,8 @@ def scope_of(event: dict[str, Any]) -> tuple[str | None, str | None, str | None]
         return event.get("note"), event.get("kind"), event.get("anchor")
     if event["type"] == ev.RESET:
         return event.get("note"), None, None
+    if event["type"] == ev.MOVE:
+        return event.get("to"), None, None
     return None, None, None
 
 
@@ -362,6 +364,16 @@ def log_reset(coll: Collection, session: Session, note: Note, ef_milli: int) -> 
         {"type": ev.RESET, "note": note.path, "ef": ef_milli},
         scope=(note.path, None, None),
     )
+
+
+def log_move(coll: Collection, session: Session, old: str, new: str) -> None:
+    """The import found a note under a new path: earlier events follow it there."""
+    if not enabled(coll) or old == new:
+        return
+    session.execute(
+        text("UPDATE events SET note_path = :new WHERE note_path = :old"), {"new": new, "old": old}
+    )
+    _emit(coll, session, {"type": ev.MOVE, "from": old, "to": new}, scope=(new, None, None))
 
 
 def log_settings(coll: Collection, session: Session, old: Any, new: Any) -> None:

@@ -629,8 +629,15 @@ def _replay_fresh(
             paths.add(note_path)
         elif kind is not None:
             calc = True
+    for e in fresh:  # another device's rename: its earlier events follow the note
+        if e["type"] == ev.MOVE:
+            session.execute(
+                text("UPDATE events SET note_path = :new WHERE note_path = :old"),
+                {"new": e["to"], "old": e["from"]},
+            )
+            paths.discard(str(e["from"]))
     events, starts, notes, ids, note_ids = _load_scope(session, None if full else paths, calc)
-    result = ev.replay(events, starts, notes)
+    result = ev.replay(ev.follow_moves(events), starts, notes)
     report.unresolved = len(result.unresolved)  # kept as seen; replayed when the note arrives
     owed, _links = _apply(coll, session, result, ids, note_ids, full=full)
     report.rebuilt = full and bool(result.rows)
@@ -682,9 +689,10 @@ def rebuild(coll: Collection) -> SyncReport:
                 raw_of[eid] = body.encode("utf-8")
         _keep_counter_ahead(session, _own, list(parsed.values()))
         session.connection().exec_driver_sql("DELETE FROM events")
-        paths = {e["note"] for e in parsed.values() if e.get("note") is not None}
+        renamed = {e["id"]: e for e in ev.follow_moves(list(parsed.values()))}
+        paths = {e["note"] for e in renamed.values() if e.get("note") is not None}
         _events, starts, notes, ids, note_ids = _load_scope(session, paths, True, skip_events=True)
-        events = list(parsed.values())
+        events = list(renamed.values())
         result = ev.replay(events, starts, notes)
         report.unresolved = len(result.unresolved)
         _refuse_losing_rows(result)
@@ -696,7 +704,7 @@ def rebuild(coll: Collection) -> SyncReport:
         eventlog._insert_events(
             session,
             [
-                (e, _scope(session, e, parsed), log_of.get(eid), eid in pending)
+                (e, _scope(session, renamed[eid], renamed), log_of.get(eid), eid in pending)
                 for eid, e in parsed.items()
             ],
             line_of=raw_of,

@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, select, text, update
 
 from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.db.models import Card, ImportProblem, Note
+from studyapp.services import eventlog
 from studyapp.services.collection import Collection
 from studyapp.services.import_parse import (
     Parsed,
@@ -193,6 +194,7 @@ def import_notes(
                 report.updated += 1
             elif moved_from is not None:
                 writer.update_note(moved_from.id, parsed, item, revived=False)
+                eventlog.log_move(coll, session, moved_from.path, parsed.rel_path)  # issue 15
                 report.moved += 1
             else:
                 writer.insert_note(parsed, item)

@@ -360,11 +360,47 @@ def test_a_log_that_arrives_before_its_note_is_replayed_when_the_note_does(
     (other / note_path).write_bytes(held_back)
     start(two)
     with two.session() as s:
-        rows = s.connection().exec_driver_sql(
-            "SELECT grade, reps_after FROM review_log JOIN cards ON cards.id = card_id "
-            "JOIN notes ON notes.id = cards.note_id WHERE notes.path = ?",
-            (note_path,),
-        ).all()
+        rows = (
+            s.connection()
+            .exec_driver_sql(
+                "SELECT grade, reps_after FROM review_log JOIN cards ON cards.id = card_id "
+                "JOIN notes ON notes.id = cards.note_id WHERE notes.path = ?",
+                (note_path,),
+            )
+            .all()
+        )
     assert rows == [(5, 1)]
     assert note_schedule(other, note_path)[2] == 1
     two.close()
+
+
+def test_a_renamed_note_keeps_its_logged_history(tmp_path: Path, notes_dir: Path) -> None:
+    db = tmp_path / "m.sqlite3"
+    coll = open_at(db, notes_dir, START, Clock(START))
+    import_notes(coll)
+    eventsync.merge(coll)
+    rng = random.Random(3)
+    study(coll, rng, 10)
+    old = "压缩/知识蒸馏.md"
+    assert any(row[-3:-1] for row in snapshot(coll)["review_log"] if row[-4] == old)
+    (notes_dir / "蒸馏.md").write_bytes((notes_dir / old).read_bytes())
+    (notes_dir / old).unlink()
+    assert import_notes(coll).moved == 1
+    coll.close()
+    day = START + timedelta(days=1)
+    coll = open_at(db, notes_dir, day, Clock(day))
+    start(coll)
+    study(coll, rng, 10)
+    before = snapshot(coll, with_ids=False)
+    assert any(row[-4] == "蒸馏.md" for row in before["review_log"])
+    eventsync.rebuild(coll)
+    assert snapshot(coll, with_ids=False) == before
+    coll.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    coll = open_at(db, notes_dir, day, Clock(day, 20))
+    report = start(coll)
+    assert report.rebuilt and report.unresolved == 0
+    after = snapshot(coll, with_ids=False)
+    assert after["cards"] == before["cards"] and after["review_log"] == before["review_log"]
+    coll.close()
