@@ -3,14 +3,16 @@
 ``setup`` registers a merge driver for ``*.md`` in the repository holding the notes
 folder.  The driver is git's own three-way merge (``git merge-file``) of the note with
 its four schedule lines masked to ours, so the body and the other keys merge (and
-conflict) exactly as usual, and then sets the schedule lines from the side that studied
-the note last; the next start of the app replays the merged event log and writes the
-exact values.  ``conflicts`` does the same for Syncthing's conflict copies.
+conflict) exactly as usual, and then sets the schedule lines from the merged event log
+(ours in the work tree, theirs from the commit being merged): dates and review count
+exactly, ``mastery_level`` (which needs every card of the note) from the side that studied
+last until the app's next start replays the log and writes it.  ``conflicts`` does the same for Syncthing's conflict copies.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import subprocess
@@ -119,22 +121,87 @@ def run_driver(args: argparse.Namespace, ctx: CliContext) -> int:
         print(done.stderr.decode(errors="replace"), file=sys.stderr)
         return 2
     merged = done.stdout
+    values: dict[str, Any] = {}
     if newer_schedule(args.path, ours, theirs):
-        try:
+        with contextlib.suppress(NoteError, WriteBackError, ValueError):
             meta, _w, _p = load_meta(args.path, theirs)
-            merged = write_schedule(
-                merged,
-                {
-                    "last_reviewed": meta.last_reviewed,
-                    "next_review": meta.next_review,
-                    "review_count": meta.review_count,
-                    "mastery_level": meta.mastery_level,
-                },
-            )
-        except (NoteError, WriteBackError, ValueError):
-            pass  # a conflict inside the frontmatter: keep our schedule lines
+            values = {
+                "last_reviewed": meta.last_reviewed,
+                "next_review": meta.next_review,
+                "review_count": meta.review_count,
+                "mastery_level": meta.mastery_level,
+            }
+    values.update(_values_from_merged_log(args.path, ours) or {})
+    if values:
+        # a conflict inside the frontmatter (another key) keeps our schedule lines
+        with contextlib.suppress(WriteBackError, ValueError):
+            merged = write_schedule(merged, values)
     ours_path.write_bytes(merged)  # git's own temp file for %A; git reads it back
     return 1 if done.returncode > 0 else 0
+
+
+def _values_from_merged_log(repo_path: str, ours: bytes) -> dict[str, Any] | None:
+    """The note's dates and review count replayed from both sides' event logs.
+
+    Ours are the working tree's ``.studyapp/log`` files; theirs come from the commit
+    git is merging (``GITHEAD_<sha>`` in the driver's environment).  ``mastery_level``
+    needs every card of the note, which only the app knows: it is taken from the side
+    that studied last and rewritten by the app's next start.  ``None`` when the log
+    cannot be read (no log, a rebase without ``GITHEAD_``): then the side that studied
+    last gives all four lines.
+    """
+    from studyapp.core import events as ev
+    from studyapp.core.frontmatter_io import WriteBackError, load_meta
+    from studyapp.core.model import NoteError
+    from studyapp.core.srs import SrsState
+
+    theirs_commit = [k[len("GITHEAD_") :] for k in os.environ if k.startswith("GITHEAD_")]
+    parts = Path(repo_path).parts  # git runs the driver at the top of the work tree
+    candidates = (Path(*parts[:depth]) for depth in range(len(parts) - 1, -1, -1))
+    root = next((c for c in candidates if (c / ".studyapp" / "log").is_dir()), None)
+    if root is None or len(theirs_commit) != 1:
+        return None
+    rel = Path(repo_path).relative_to(root).as_posix()
+    log_dir = (root / ".studyapp" / "log").as_posix()
+    events: dict[str, dict[str, Any]] = {}
+    for path in sorted((root / ".studyapp" / "log").glob("*.jsonl")):
+        for event in ev.parse_lines(path.read_bytes())[0]:
+            events[event["id"]] = event
+    try:
+        names = _git(
+            ["ls-tree", "-r", "--name-only", theirs_commit[0], "--", log_dir + "/"], Path()
+        )
+        for name in names.splitlines():
+            blob = subprocess.run(
+                ["git", "show", f"{theirs_commit[0]}:{name}"], capture_output=True, check=True
+            ).stdout
+            for event in ev.parse_lines(blob)[0]:
+                events[event["id"]] = event
+    except (CliError, subprocess.CalledProcessError):
+        return None
+    renamed = ev.follow_moves(list(events.values()))
+    mine = [e for e in renamed if e.get("note") == rel or e["type"] == ev.UNDO]
+    if not any(e["type"] == ev.ANSWER and e.get("kind") == "note" for e in mine if e.get("note")):
+        return None
+    try:
+        meta, _w, _p = load_meta(rel, ours)
+    except (NoteError, WriteBackError, ValueError):
+        return None
+    keys = {ev.card_key(e) for e in mine if e["type"] in (ev.ANSWER, ev.BURY, ev.SUSPEND)}
+    starts = {key: ev.CardStart(SrsState()) for key in keys}
+    base = ev.NoteValues(
+        meta.last_reviewed, meta.next_review, meta.review_count, meta.mastery_level
+    )
+    members = sorted((key, key[1]) for key in keys)
+    result = ev.replay(mine, starts, {rel: (base, members)})
+    values = result.notes.get(rel)
+    if values is None:
+        return None
+    return {
+        "last_reviewed": values.last_reviewed,
+        "next_review": values.next_review,
+        "review_count": values.review_count,
+    }
 
 
 def run_conflicts(args: argparse.Namespace, ctx: CliContext) -> int:

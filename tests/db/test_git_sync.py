@@ -42,6 +42,7 @@ class Machine:
     def __init__(self, name: str, folder: Path, db: Path, hour: int) -> None:
         self.name, self.folder, self.db, self.hour = name, folder, db, hour
         self.messages: list[str] = []
+        self.driven: set[str] = set()  # notes git merged through the driver
 
     def open(self, day: date) -> Collection:
         return open_at(self.db, self.folder, day, Clock(day, self.hour))
@@ -49,10 +50,18 @@ class Machine:
     def sync(self, day: date) -> None:
         """What the user does: commit, pull, start studyapp (merge), commit, push."""
         self.commit(f"{self.name} {day}")
-        git(self.folder, "pull", "--no-rebase", "--no-edit", "-q", "origin", "main")
+        git(self.folder, "fetch", "-q", "origin")
+        driven = differing_on_both_sides(self.folder, "HEAD", "origin/main")
+        git(self.folder, "merge", "--no-edit", "-q", "origin/main")  # what `git pull` does
+        pulled = file_schedules(self.folder)
         coll = self.open(day)
         line = start(coll).line()
         coll.close()
+        # where git ran the merge driver, it already set the dates and count the merged
+        # log gives (mastery_level needs every card: the start writes it)
+        started = file_schedules(self.folder)
+        assert {p: pulled[p][:3] for p in driven} == {p: started[p][:3] for p in driven}
+        self.driven |= driven
         if line:
             self.messages.append(line)
         self.commit(f"{self.name} {day}: schedule from the merged log")
@@ -204,18 +213,62 @@ def test_two_clones_converge_on_one_history(two_machines: tuple[Machine, Machine
     assert (a.folder / body_note).read_bytes() == (b.folder / body_note).read_bytes()
     assert (b.folder / body_note).read_text(encoding="utf-8").endswith(edited_line)
     # the merge driver really met notes whose schedule both machines had changed
-    assert two_sided_merges(a.folder)
+    assert a.driven | b.driven
     assert any(m.startswith("merged ") and m.endswith("from 1 other device") for m in a.messages)
     assert any(m.startswith("merged ") and m.endswith("from 1 other device") for m in b.messages)
 
 
-def two_sided_merges(folder: Path) -> set[str]:
-    """Notes changed on both sides of some merge commit (git ran the driver on them)."""
-    both: set[str] = set()
-    for line in git(folder, "log", "--merges", "--format=%H %P").splitlines():
-        _merge, p1, p2 = line.split()
-        base = git(folder, "merge-base", p1, p2).strip()
-        one = set(git(folder, "diff", "--name-only", "-z", base, p1).split("\0"))
-        two = set(git(folder, "diff", "--name-only", "-z", base, p2).split("\0"))
-        both |= {p for p in one & two if p.endswith(".md")}
-    return both
+def differing_on_both_sides(folder: Path, ours: str, theirs: str) -> set[str]:
+    """Notes a merge of ``theirs`` hands to the merge driver: changed on both sides, unequal."""
+    base = git(folder, "merge-base", ours, theirs).strip()
+    one = set(git(folder, "diff", "--name-only", "-z", base, ours).split("\0"))
+    two = set(git(folder, "diff", "--name-only", "-z", base, theirs).split("\0"))
+    return {
+        p
+        for p in one & two
+        if p.endswith(".md")
+        and git(folder, "rev-parse", f"{ours}:{p}") != git(folder, "rev-parse", f"{theirs}:{p}")
+    }
+
+
+def test_merge_driver_sets_the_schedule_lines_from_the_merged_log(
+    two_machines: tuple[Machine, Machine],
+) -> None:
+    """Both machines answer one note card on the same day: neither side's lines are right."""
+    a, b = two_machines
+    note = "压缩/知识蒸馏.md"
+
+    def answer(machine: Machine, day: date, grade: int) -> None:
+        coll = machine.open(day)
+        start(coll)
+        with coll.session() as s:  # answered whether due or not, as a cram-free review
+            card = s.connection().exec_driver_sql(
+                "SELECT cards.id FROM cards JOIN notes ON notes.id = cards.note_id "
+                "WHERE notes.path = ? AND cards.kind = 'note'",
+                (note,),
+            ).scalar_one()
+        ReviewService(coll).record(card, grade, session_id=new_session_id())
+        coll.close()
+
+    day0, day1 = START, START + timedelta(days=1)
+    answer(a, day0, 4)
+    answer(b, day0, 4)
+    a.sync(day0)
+    b.sync(day0)
+    a.sync(day0)
+    answer(a, day1, 5)
+    answer(b, day1, 1)
+    a.sync(day1)
+    ours_rc = file_schedules(b.folder)[note][2]
+    b.commit("desktop studied")
+    git(b.folder, "fetch", "-q", "origin")
+    assert note in differing_on_both_sides(b.folder, "HEAD", "origin/main")
+    git(b.folder, "merge", "--no-edit", "-q", "origin/main")
+    merged = file_schedules(b.folder)[note]
+    assert ours_rc == 3 and merged[2] == 4  # four answers in the merged log
+    coll = b.open(day1)
+    start(coll)
+    values = schedules(coll)["notes"][note]
+    coll.close()
+    assert merged[:3] == values[:3]
+    assert file_schedules(b.folder)[note] == values
