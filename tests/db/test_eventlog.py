@@ -404,3 +404,21 @@ def test_a_renamed_note_keeps_its_logged_history(tmp_path: Path, notes_dir: Path
     after = snapshot(coll, with_ids=False)
     assert after["cards"] == before["cards"] and after["review_log"] == before["review_log"]
     coll.close()
+
+
+def test_another_devices_setting_change_is_adopted(tmp_path: Path, notes_dir: Path) -> None:
+    from dataclasses import replace
+
+    one = open_at(tmp_path / "one.sqlite3", notes_dir, START, Clock(START))
+    start(one)
+    two = open_at(tmp_path / "two.sqlite3", notes_dir, START, Clock(START, 12))
+    start(two)
+    one.save_settings(replace(one.settings, new_per_day=5, typed_recall=True))
+    service = ReviewService(one)
+    service.record(service.due_items()[0].card_id, 4, session_id=new_session_id())
+    report = start(two)
+    assert report.line() == "merged 1 answer from 1 other device"
+    assert two.settings.new_per_day == 5
+    assert two.settings.typed_recall is False  # not a scheduling setting: stays per machine
+    one.close()
+    two.close()

@@ -242,11 +242,15 @@ def test_merge_driver_sets_the_schedule_lines_from_the_merged_log(
         coll = machine.open(day)
         start(coll)
         with coll.session() as s:  # answered whether due or not, as a cram-free review
-            card = s.connection().exec_driver_sql(
-                "SELECT cards.id FROM cards JOIN notes ON notes.id = cards.note_id "
-                "WHERE notes.path = ? AND cards.kind = 'note'",
-                (note,),
-            ).scalar_one()
+            card = (
+                s.connection()
+                .exec_driver_sql(
+                    "SELECT cards.id FROM cards JOIN notes ON notes.id = cards.note_id "
+                    "WHERE notes.path = ? AND cards.kind = 'note'",
+                    (note,),
+                )
+                .scalar_one()
+            )
         ReviewService(coll).record(card, grade, session_id=new_session_id())
         coll.close()
 
