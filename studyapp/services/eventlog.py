@@ -395,7 +395,8 @@ def log_settings(coll: Collection, session: Session, old: Any, new: Any) -> None
 def backfill(coll: Collection, session: Session) -> int:
     """Append events for review-log rows the log does not have (older databases, log off).
 
-    Without this, a rebuild would drop answers recorded before the log existed.
+    Without this, a rebuild would drop answers recorded before the log existed.  One
+    append and one insert for all of them: an upgraded database may hold a million rows.
     """
     rows = session.execute(
         text(
@@ -403,7 +404,7 @@ def backfill(coll: Collection, session: Session) -> int:
             "(SELECT 1 FROM events WHERE events.log_id = review_log.id) ORDER BY review_log.id"
         )
     ).all()
-    count = 0
+    bodies: list[tuple[dict[str, Any], tuple[str | None, str | None, str | None], int | None]] = []
     for (log_id,) in rows:
         log = session.get(ReviewLog, log_id)
         card = session.get(Card, log.card_id) if log is not None else None
@@ -411,19 +412,39 @@ def backfill(coll: Collection, session: Session) -> int:
             continue
         note_path = card.note.path if card.note is not None else None
         scope = (note_path, card.kind, card.anchor)
-        answer_id = _emit(
-            coll, session, _answer_body(log, note_path, card.anchor), scope=scope, log_id=log.id
-        )
-        if log.undone:
-            _emit(
-                coll,
-                session,
-                {
-                    "type": ev.UNDO,
-                    "target": answer_id,
-                    "ts": log.reviewed_at.isoformat(timespec="microseconds"),
-                },
-                scope=scope,
-            )
-        count += 1
-    return count
+        bodies.append((_answer_body(log, note_path, card.anchor), scope, log.id))
+        if log.undone:  # right after its answer: the time of the undo was not kept
+            ts = log.reviewed_at.isoformat(timespec="microseconds")
+            bodies.append(({"type": ev.UNDO, "target": len(bodies) - 1, "ts": ts}, scope, None))
+    if not bodies:
+        return 0
+    device, _created = ensure_device(session)
+    last = int(
+        session.execute(
+            text("UPDATE local_device SET counter = counter + :k WHERE id = 1 RETURNING counter"),
+            {"k": len(bodies)},
+        ).scalar_one()
+    )
+    first = last - len(bodies) + 1
+    events: list[dict[str, Any]] = []
+    for offset, (body, _scope, _log_id) in enumerate(bodies):
+        n = first + offset
+        event = {"id": ev.event_id(device, n), "dev": device, "n": n, **body}
+        if event["type"] == ev.UNDO:
+            event["target"] = events[int(body["target"])]["id"]
+        events.append(event)
+    lines = {e["id"]: ev.encode(e) for e in events}
+    pending = False
+    try:
+        append_lines(coll, device, b"".join(lines.values()))
+    except OSError:
+        pending = True
+    _insert_events(
+        session,
+        [
+            (e, scope, log_id, pending)
+            for e, (_b, scope, log_id) in zip(events, bodies, strict=True)
+        ],
+        line_of=lines,
+    )
+    return sum(1 for e in events if e["type"] == ev.ANSWER)

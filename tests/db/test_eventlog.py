@@ -422,3 +422,24 @@ def test_another_devices_setting_change_is_adopted(tmp_path: Path, notes_dir: Pa
     assert two.settings.typed_recall is False  # not a scheduling setting: stays per machine
     one.close()
     two.close()
+
+
+def test_answers_from_before_the_log_are_backfilled_and_rebuilt(
+    tmp_path: Path, notes_dir: Path
+) -> None:
+    """An older database (or one with the log off) loses nothing to a rebuild."""
+    from dataclasses import replace
+
+    coll = open_at(tmp_path / "old.sqlite3", notes_dir, START, Clock(START))
+    import_notes(coll)
+    coll.save_settings(replace(coll.settings, log_in_notes=False))
+    study(coll, random.Random(5), 12, cram_every=4)
+    assert not (notes_dir / ".studyapp").exists()
+    before = snapshot(coll)
+    assert any(row[before["log_columns"].index("undone")] for row in before["review_log"])
+    coll.save_settings(replace(coll.settings, log_in_notes=True))  # backfills the log
+    eventsync.rebuild(coll)
+    after = snapshot(coll)
+    assert after["cards"] == before["cards"] and after["notes"] == before["notes"]
+    assert after["review_log"] == before["review_log"]
+    coll.close()
