@@ -43,9 +43,10 @@ class SyncReport:
     def line(self) -> str | None:
         """The one line the dashboard and the CLI show (``None`` when nothing was merged)."""
         if self.rebuilt:
+            n = self.answers_from_others
             return (
-                f"rebuilt the database from the notes folder's log: {self.answers_from_others} "
-                f"answers from {_devices(len(self.other_devices))}"
+                f"rebuilt the database from the notes folder's log: {n} "
+                f"answer{'s' if n != 1 else ''} from {_devices(len(self.other_devices))}"
             )
         if not self.answers_from_others:
             return None
