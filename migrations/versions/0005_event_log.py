@@ -1,4 +1,4 @@
-"""The event log index: device id, seen events, how far each log file was read.
+"""The event log index: device id, seen events, how far each log file was read, owed notes.
 
 New tables only: no existing table is copied, so no review-log row can be lost.
 ``down_revision`` is 0002 while migrations 0003/0004 are written in parallel; the
@@ -49,6 +49,12 @@ def upgrade() -> None:
         batch_op.create_index("ix_events_note_path", ["note_path"], unique=False)
         batch_op.create_index("ix_events_log_id", ["log_id"], unique=False)
     op.create_table(
+        "notes_owed",
+        sa.Column("note_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("values_json", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("note_id", name=op.f("pk_notes_owed")),
+    )
+    op.create_table(
         "event_files",
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("offset", sa.Integer(), nullable=False),
@@ -58,6 +64,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("event_files")
+    op.drop_table("notes_owed")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_log_id")
         batch_op.drop_index("ix_events_note_path")

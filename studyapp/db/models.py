@@ -298,3 +298,18 @@ class EventFile(Base):
 
     name: Mapped[str] = mapped_column(String, primary_key=True)
     offset: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NoteOwed(Base):
+    """A note whose four schedule lines a merge changed and the file does not have yet.
+
+    Written in the merge's transaction, removed once the file is written: a crash or a
+    read-only note between the two is finished at the next start.
+    """
+
+    __tablename__ = "notes_owed"
+
+    note_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: the four values to write (JSON): a re-import of an edited note in between must
+    #: not replace them with the file's older ones
+    values_json: Mapped[str] = mapped_column(Text)

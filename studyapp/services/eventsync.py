@@ -341,10 +341,10 @@ def _apply(
     *,
     full: bool,
     link_events: bool = True,
-) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, str]]]:
+) -> tuple[list[int], list[tuple[int, str]]]:
     """Write the replay into the session.
 
-    Returns the notes' owed frontmatter values and ``(log id, event id)`` of the rows
+    Returns the notes whose frontmatter lines are owed and ``(log id, event id)`` of the rows
     inserted (already stored in ``events`` unless ``link_events`` is false).
     """
     conn = session.connection()
@@ -369,15 +369,24 @@ def _apply(
             "last_review = ?, first_seen = ?, suspended = ?, buried_until = ? WHERE id = ?",
             card_rows,
         )
-    owed: list[tuple[int, dict[str, Any]]] = []
+    owed: list[int] = []
     for path, values in result.notes.items():
         note_id = note_ids.get(path)
         if note_id is None:
             continue
+        # the database first (it is the truth once this commits), the file after (_write_notes)
         conn.exec_driver_sql(
-            "UPDATE notes SET mastery_level = ? WHERE id = ?", (values.mastery_level, note_id)
+            "UPDATE notes SET last_reviewed = ?, next_review = ?, review_count = ?, "
+            "mastery_level = ? WHERE id = ?",
+            (
+                _iso(values.last_reviewed),
+                _iso(values.next_review),
+                values.review_count,
+                values.mastery_level,
+                note_id,
+            ),
         )
-        owed.append((note_id, values.to_dict()))
+        owed.append(note_id)
     existing: dict[str, int] = {}
     if full:
         conn.exec_driver_sql("DELETE FROM review_log")
@@ -519,30 +528,68 @@ def _keep_counter_ahead(session: Session, own: str, events: list[dict[str, Any]]
         )
 
 
-def _current_values(session: Session, paths: set[str]) -> list[tuple[int, dict[str, Any]]]:
-    owed: list[tuple[int, dict[str, Any]]] = []
+def _note_ids(session: Session, paths: set[str]) -> list[int]:
+    ids: list[int] = []
     plist = sorted(paths)
     for i in range(0, len(plist), 500):
         chunk = plist[i : i + 500]
         marks = ",".join("?" * len(chunk))
-        for nid, lr, nr, rc, ml in session.connection().exec_driver_sql(
-            "SELECT id, last_reviewed, next_review, review_count, mastery_level FROM notes "
-            f"WHERE missing = 0 AND path IN ({marks})",
-            tuple(chunk),
-        ):
-            values = ev.NoteValues(_day(lr), _day(nr), int(rc), float(ml))
-            owed.append((int(nid), values.to_dict()))
-    return owed
+        ids.extend(
+            int(r[0])
+            for r in session.connection().exec_driver_sql(
+                f"SELECT id FROM notes WHERE missing = 0 AND path IN ({marks})", tuple(chunk)
+            )
+        )
+    return ids
 
 
-def _write_notes(
-    coll: Collection, owed: Iterable[tuple[int, dict[str, Any]]], report: SyncReport
-) -> None:
+def _owe(session: Session, note_ids: Iterable[int]) -> None:
+    """Remember, in the merge's own transaction, the lines each note must get."""
+    ids = sorted(set(note_ids))
+    for k in range(0, len(ids), 500):
+        chunk = ids[k : k + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = [
+            (
+                int(nid),
+                writeback.encode_values(
+                    ev.NoteValues(_day(lr), _day(nr), int(rc), float(ml)).to_dict()
+                ),
+            )
+            for nid, lr, nr, rc, ml in session.connection().exec_driver_sql(
+                "SELECT id, last_reviewed, next_review, review_count, mastery_level FROM notes "
+                f"WHERE id IN ({marks})",
+                tuple(chunk),
+            )
+        ]
+        if rows:
+            session.connection().exec_driver_sql(
+                "INSERT OR REPLACE INTO notes_owed (note_id, values_json) VALUES (?, ?)", rows
+            )
+
+
+def _write_notes(coll: Collection, report: SyncReport) -> None:
+    """Write every owed note's four schedule lines from the database, then forget it.
+
+    Runs after the merge committed; a crash or a fault (read-only note, disk full)
+    leaves the rows, and the next start writes them.
+    """
+    with coll.session() as session:
+        owed = [
+            (int(nid), writeback.decode_values(values))
+            for nid, values in session.connection().exec_driver_sql(
+                "SELECT notes.id, notes_owed.values_json FROM notes_owed "
+                "JOIN notes ON notes.id = notes_owed.note_id WHERE notes.missing = 0"
+            )
+        ]
     for note_id, values in owed:
         try:
             writeback.write_values(coll, note_id, values)
         except Exception as exc:
-            report.messages.append(f"note {note_id} not written ({exc}); fixed at the next start")
+            report.messages.append(f"note {note_id} not written ({exc}); written at the next start")
+            continue
+        with coll.session() as session, session.begin():
+            session.execute(text("DELETE FROM notes_owed WHERE note_id = :n"), {"n": note_id})
 
 
 def _list_conflict_copies(coll: Collection, report: SyncReport) -> None:
@@ -603,8 +650,9 @@ def merge(coll: Collection) -> SyncReport:
         else:
             # only this device's own answers since the last start: table and calc answers
             # move mastery_level in the database alone; bring the notes' lines in line
-            owed = _current_values(session, tail_notes)
-    _write_notes(coll, owed, report)
+            owed = _note_ids(session, tail_notes)
+        _owe(session, owed)
+    _write_notes(coll, report)
     return report
 
 
@@ -617,7 +665,7 @@ def _replay_fresh(
     full: bool,
     report: SyncReport,
     extra_paths: set[str] | None = None,
-) -> list[tuple[int, dict[str, Any]]]:
+) -> list[int]:
     for e in fresh:
         if e["type"] == ev.ANSWER and e["dev"] != own:
             report.answers_from_others += 1
@@ -701,6 +749,7 @@ def rebuild(coll: Collection) -> SyncReport:
         report.other_devices = devices
         report.answers_from_others = sum(1 for e in events if e["type"] == ev.ANSWER)
         owed, links = _apply(coll, session, result, ids, note_ids, full=True, link_events=False)
+        _owe(session, owed)
         log_of = {eid: log_id for log_id, eid in links}
         eventlog._insert_events(
             session,
@@ -711,5 +760,5 @@ def rebuild(coll: Collection) -> SyncReport:
             line_of=raw_of,
         )
         session.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default
-    _write_notes(coll, owed, report)
+    _write_notes(coll, report)
     return report

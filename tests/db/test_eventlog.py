@@ -443,3 +443,46 @@ def test_answers_from_before_the_log_are_backfilled_and_rebuilt(
     assert after["cards"] == before["cards"] and after["notes"] == before["notes"]
     assert after["review_log"] == before["review_log"]
     coll.close()
+
+
+def test_a_note_the_merge_could_not_write_is_written_at_the_next_start(
+    tmp_path: Path, notes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyapp.services import writeback
+
+    one = open_at(tmp_path / "one.sqlite3", notes_dir, START, Clock(START))
+    start(one)
+    two = open_at(tmp_path / "two.sqlite3", notes_dir, START, Clock(START, 12))
+    start(two)
+    service = ReviewService(two)
+    item = next(i for i in service.due_items() if i.kind == "note")
+    service.record(item.card_id, 5, session_id=new_session_id())
+    rel = service.card(item.card_id).note_path
+    assert rel is not None
+    two.close()
+    (notes_dir / rel).write_bytes((notes_dir / rel).read_bytes())  # same bytes
+    original = writeback.write_values
+
+    def read_only(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied", rel)
+
+    monkeypatch.setattr(writeback, "write_values", read_only)
+    # the other device's file was already written by it; undo that to see ours write it
+    from studyapp.core.schedule_edit import write_schedule
+
+    stale = write_schedule((notes_dir / rel).read_bytes(), {"review_count": 0})
+    (notes_dir / rel).write_bytes(stale)
+    report = start(one)
+    assert report.answers_from_others == 1
+    assert any("written at the next start" in m for m in report.messages)
+    assert note_schedule(notes_dir, rel)[2] == 0
+    monkeypatch.setattr(writeback, "write_values", original)
+    with open(notes_dir / rel, "ab") as handle:  # the user edits the note meanwhile
+        handle.write("\n用户在两次启动之间写的一行\n".encode())
+    report = start(one)
+    assert report.answers_from_others == 0
+    assert note_schedule(notes_dir, rel)[2] == 1  # not the file's older 0
+    assert (notes_dir / rel).read_bytes().endswith("用户在两次启动之间写的一行\n".encode())
+    with one.session() as s:
+        assert s.connection().exec_driver_sql("SELECT count(*) FROM notes_owed").scalar_one() == 0
+    one.close()
