@@ -36,7 +36,19 @@ def open_writer(ctx: CliContext, *, sync: bool = True) -> Collection:
         report = import_notes(coll)
         for problem in report.rejected:
             print(problem.line(), file=sys.stderr)
+        merge_log(coll)
     return coll
+
+
+def merge_log(coll: Collection) -> None:
+    """Merge other devices' events from the notes folder's log (issue 15); one line if any."""
+    from studyapp.services.eventsync import merge
+
+    report = merge(coll)
+    for line in [*report.problems, *report.messages]:
+        print(line, file=sys.stderr)
+    if report.line():
+        print(report.line(), file=sys.stderr)
 
 
 def open_reader(ctx: CliContext) -> Collection:

@@ -31,6 +31,10 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             if args.key not in values:
                 raise CliError(f"unknown setting {args.key!r}; known: {', '.join(values)}")
             values = {args.key: values[args.key]}
+        if not args.key:  # issue 15: this database's id in the notes folder's event log
+            from studyapp.services.eventlog import device_id
+
+            values["device_id"] = device_id(open_reader(ctx))
         if args.json:
             print_json(values)
         else:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from studyapp.cli.common import CliError, open_writer, print_json
+from studyapp.cli.common import CliError, merge_log, open_writer, print_json
 from studyapp.cli.context import CliContext
 from studyapp.core.printable import printable
 
@@ -48,6 +48,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         raise CliError(f"notes folder not found: {printable(str(notes_dir))}")
     coll = open_writer(ctx, sync=False)
     report = import_notes(coll, progress=_Bar())
+    merge_log(coll)  # issue 15: other devices' answers in .studyapp/log
     for problem in [*report.rejected, *report.warnings]:
         print(problem.line(), file=sys.stderr)
     if args.json:

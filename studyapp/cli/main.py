@@ -34,6 +34,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studyapp.cli.scheduler_cmd",  # issue 14
     "studyapp.cli.exam_cmd",  # issue 14
     "studyapp.cli.export_cmd",
+    "studyapp.cli.rebuild_cmd",
+    "studyapp.cli.git_cmd",
 )
 
 

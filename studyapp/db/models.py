@@ -281,3 +281,72 @@ class Exam(Base):
     tag: Mapped[str | None] = mapped_column(String, nullable=True)
     folder: Mapped[str | None] = mapped_column(String, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
+
+
+# --- event log (issue 15): the notes folder's .studyapp/log is the truth, these index it ---
+
+
+class LocalDevice(Base):
+    """This database's device id and event counter (one row, ``id`` = 1).
+
+    Created once per database: a rebuilt or new database is a new device, so two
+    databases never append to the same log file or reuse an event id.
+    """
+
+    __tablename__ = "local_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(String)
+    counter: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Event(Base):
+    """Every event of every device's log that this database has seen (merged or written).
+
+    ``body`` is the JSON line as in the file; ``log_id`` the review-log row an answer
+    produced (plain integer, no foreign key: a rebuild re-creates the rows).
+    ``pending`` marks a line this device could not append yet (notes folder read-only,
+    disk full); the next start appends it.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_note_path", "note_path"),
+        Index("ix_events_log_id", "log_id"),
+    )
+
+    event_id: Mapped[str] = mapped_column(String, primary_key=True)
+    device: Mapped[str] = mapped_column(String)
+    counter: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[str] = mapped_column(String)  # ISO, microseconds: sorts as text
+    type: Mapped[str] = mapped_column(String)
+    note_path: Mapped[str | None] = mapped_column(String, nullable=True)
+    kind: Mapped[str | None] = mapped_column(String, nullable=True)
+    anchor: Mapped[str | None] = mapped_column(String, nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    log_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EventFile(Base):
+    """How far each device's log file has been read: append-only, so only the tail is new."""
+
+    __tablename__ = "event_files"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    offset: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NoteOwed(Base):
+    """A note whose four schedule lines a merge changed and the file does not have yet.
+
+    Written in the merge's transaction, removed once the file is written: a crash or a
+    read-only note between the two is finished at the next start.
+    """
+
+    __tablename__ = "notes_owed"
+
+    note_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: the four values to write (JSON): a re-import of an edited note in between must
+    #: not replace them with the file's older ones
+    values_json: Mapped[str] = mapped_column(Text)

@@ -76,6 +76,8 @@ class Collection:
         self._lock: WriterLock | None = None
         self._settings: Settings | None = None
         self._db_identity: tuple[int, int] | None = None
+        #: True when this open created the database file (see ``eventsync.merge``).
+        self.created = False
         if str(db_path) != ":memory:" and db_path.exists():
             st = os.stat(db_path)
             self._db_identity = (st.st_dev, st.st_ino)
@@ -91,7 +93,8 @@ class Collection:
         tz: tzinfo | None = None,
     ) -> Collection:
         db = Path(db_path)
-        return cls(
+        existed = str(db) == ":memory:" or db.exists()
+        coll = cls(
             open_engine(db, migration_lock=lambda: _migration_lock(db)),
             db,
             Path(notes_dir),
@@ -99,6 +102,8 @@ class Collection:
             clock=clock,
             tz=tz,
         )
+        coll.created = not existed  # a new (or deleted) database: rebuilt from the event log
+        return coll
 
     # -- plumbing ---------------------------------------------------------------
     def session(self) -> Session:
@@ -146,8 +151,14 @@ class Collection:
         return self._settings
 
     def save_settings(self, settings: Settings) -> None:
+        old = self.settings
         with self.session() as session, session.begin():
             settings.save(session)
+            # -- event log (issue 15): scheduling settings follow the notes folder's log --
+            from studyapp.services import eventlog
+
+            eventlog.log_settings(self, session, old, settings)
+            # -- end event log --
         self._settings = settings
 
     def now(self) -> datetime:

@@ -23,6 +23,7 @@ from studyapp.core.atomic import NotRegularFileError, read_regular
 from studyapp.core.frontmatter_io import MAX_NOTE_BYTES, sha256_hex
 from studyapp.core.printable import printable
 from studyapp.db.models import Card, ImportProblem, Note
+from studyapp.services import eventlog
 from studyapp.services.collection import Collection
 from studyapp.services.import_parse import (
     Parsed,
@@ -236,7 +237,14 @@ def import_notes(
                 # A savepoint per note: a value the database refuses (it slipped past
                 # validation) rejects this note only, not the whole import.
                 with session.begin_nested():
-                    outcome = _store(writer, existing, vanished, parsed, item)
+                    outcome = _store(
+                        writer,
+                        existing,
+                        vanished,
+                        parsed,
+                        item,
+                        on_move=lambda old, new: eventlog.log_move(coll, session, old, new),
+                    )
             except Exception as exc:  # isolate one note's failure
                 writer.reload_tags()
                 name = type(exc).__name__
@@ -297,8 +305,14 @@ def _store(
     vanished: dict[str, Any],
     parsed: Parsed,
     item: FoundNote,
+    *,
+    on_move: Callable[[str, str], None] | None = None,
 ) -> str:
-    """Write one parsed note; returns which report counter it adds to."""
+    """Write one parsed note; returns which report counter it adds to.
+
+    ``on_move(old_path, new_path)`` is told of a detected rename (the event log records
+    it so other machines' replays follow the note, issue 15).
+    """
     row = existing.get(parsed.rel_path)
     if row is not None:
         writer.update_note(row.id, parsed, item, revived=row.missing)
@@ -307,6 +321,8 @@ def _store(
     if moved_from is not None:
         writer.update_note(moved_from.id, parsed, item, revived=False)
         del vanished[parsed.sha256]
+        if on_move is not None:
+            on_move(moved_from.path, parsed.rel_path)
         return "moved"
     writer.insert_note(parsed, item)
     return "imported"

@@ -30,7 +30,7 @@ from studyapp.core.session import (
 )
 from studyapp.core.srs import SrsState
 from studyapp.db.models import Card, Note, NoteTag, ReviewLog, Tag
-from studyapp.services import exams, writeback
+from studyapp.services import eventlog, exams, writeback
 from studyapp.services.collection import Collection
 from studyapp.services.scheduler import active_scheduler, card_schedule, store_schedule
 
@@ -476,6 +476,7 @@ class ReviewService:
                         log.note_values_after = writeback.encode_values(values_after)
             session.add(log)
             session.flush()
+            eventlog.log_answer(self.coll, session, card, log)  # issue 15: the notes' event log
             log_id = log.id
             status = log.writeback
             owed = None
@@ -580,6 +581,7 @@ class ReviewService:
                 card.fsrs_stability = log.fsrs_stability_before  # issue 14
                 card.fsrs_difficulty = log.fsrs_difficulty_before
             log.undone = True
+            eventlog.log_undo(self.coll, session, log)  # issue 15: the notes' event log
             owed_file = log.writeback == "done"
             if log.writeback in ("pending", "deferred"):
                 log.writeback = "cancelled"  # the file never got it
@@ -639,6 +641,7 @@ class ReviewService:
         until = self.coll.today() + timedelta(days=days)
         with self.coll.session() as session, session.begin():
             session.execute(update(Card).where(Card.id == card_id).values(buried_until=until))
+            eventlog.log_card_flag(self.coll, session, card_id, until=until)  # issue 15
 
     def bury_note(self, note_id: int, days: int = 1) -> dict[int, date | None]:
         """Bury every card of a note (``=`` in a review); returns the previous values for undo."""
@@ -662,6 +665,7 @@ class ReviewService:
     def set_suspended(self, card_id: int, suspended: bool) -> None:
         with self.coll.session() as session, session.begin():
             session.execute(update(Card).where(Card.id == card_id).values(suspended=suspended))
+            eventlog.log_card_flag(self.coll, session, card_id, on=suspended)  # issue 15
 
     def reset_note(self, note_id: int) -> int:
         """Forget the progress of a note's cards (history kept); returns the cards reset."""
@@ -687,4 +691,5 @@ class ReviewService:
                 )
             )
             note.mastery_level = 0.0
+            eventlog.log_reset(self.coll, session, note, ef)  # issue 15: the notes' event log
             return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -71,6 +71,8 @@ def scan_notes(
                     if irregular is not None and os.path.exists(real):
                         irregular.append(entry.path[prefix_len:].replace(os.sep, "/"))
                     continue
+                if ".sync-conflict-" in name:  # issue 15: services/conflicts.py handles them
+                    continue
                 st = entry.stat(follow_symlinks=True)
             except OSError:
                 continue

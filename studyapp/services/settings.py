@@ -64,6 +64,11 @@ class Settings:
     #: Re-import notes edited while the TUI is open (watchfiles), with a notification.
     watch_notes: bool = False
 
+    #: Append every answer, undo, bury, suspend, reset and scheduling setting change to
+    #: ``<notes>/.studyapp/log/<device>.jsonl``, so another machine syncing the folder
+    #: (git, Syncthing) merges the history and ``studyapp rebuild`` restores a lost database.
+    log_in_notes: bool = True
+
     def problems(self) -> list[str]:
         """Values the queue cannot work with (empty when all are fine)."""
         from studyapp.core.session import SIBLING_MODES

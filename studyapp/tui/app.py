@@ -329,6 +329,13 @@ class StudyApp(App[int]):
         except Exception as exc:
             self.call_from_thread(self.startup_failed, str(exc))
             return
+        # -- issue 15: merge other devices' answers from the notes folder's event log --
+        from studyapp.services.eventsync import merge
+
+        merged = merge(coll)
+        if merged.line():
+            self.call_from_thread(self.notify, merged.line(), title="sync", markup=False)
+        # -- end issue 15 --
         self.call_from_thread(self.startup_done, report)
 
     # -- optional: re-import notes edited while the app is open (setting watch_notes) ------

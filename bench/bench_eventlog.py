@@ -1,0 +1,192 @@
+"""Benchmark: the event log's cost in the answer path, and ``rebuild`` from 100,000 answers.
+
+1. Append: 300 answers through ``ReviewService.record`` on a copy of the sample notes;
+   the time spent inside ``eventlog.log_answer`` (event id, JSON line, append with
+   fdatasync, index row) is measured per answer.  Target: median <= 0.3 ms.
+   Baseline in the same run: ``record`` with ``log_in_notes`` off.
+2. Rebuild: a log of 100,000 answers (SM-2-consistent chains over every card of the
+   sample notes, one device) is written, the database deleted, the notes imported and
+   :func:`studyapp.services.eventsync.rebuild` timed.  Target: <= 5 s.
+
+Run: ``PYTHONPATH=. python bench/bench_eventlog.py [--answers 100000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from studyapp.core import events as ev
+from studyapp.core.srs import SrsState, review
+from studyapp.services import eventlog, eventsync
+from studyapp.services.collection import Collection
+from studyapp.services.importer import import_notes
+from studyapp.services.review import ReviewService, new_session_id
+
+REPO = Path(__file__).resolve().parent.parent
+DAY = date(2026, 12, 1)
+
+
+def clock() -> datetime:
+    return datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+
+def fresh(work: Path) -> Collection:
+    notes = work / "notes"
+    if notes.exists():
+        shutil.rmtree(notes)
+    shutil.copytree(REPO / "notes", notes)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{work / 'db.sqlite3'}{suffix}").unlink(missing_ok=True)
+    coll = Collection.open(work / "db.sqlite3", notes, today_override=DAY, clock=clock)
+    coll.acquire_writer()
+    import_notes(coll)
+    coll.save_settings(replace(coll.settings, new_per_day=10_000, table_cards_per_note=10_000))
+    return coll
+
+
+def answer_loop(coll: Collection, count: int) -> list[float]:
+    """Milliseconds per ``record``; fills ``inside`` with the log hook's own time."""
+    service = ReviewService(coll)
+    items = service.due_items()
+    sid = new_session_id()
+    times = []
+    for i in range(count):
+        item = items[i % len(items)]
+        t0 = time.perf_counter()
+        service.record(item.card_id, 4, session_id=sid, rescheduled=i < len(items))
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def bench_append(work: Path, count: int) -> dict[str, float]:
+    inside: list[float] = []
+    original = eventlog.log_answer
+
+    def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        original(*args, **kwargs)
+        inside.append((time.perf_counter() - t0) * 1000)
+
+    coll = fresh(work)
+    eventlog.log_answer = timed  # type: ignore[assignment]
+    try:
+        with_log = answer_loop(coll, count)
+    finally:
+        eventlog.log_answer = original  # type: ignore[assignment]
+    coll.close()
+    coll = fresh(work)
+    coll.save_settings(replace(coll.settings, log_in_notes=False))
+    without = answer_loop(coll, count)
+    coll.close()
+    return {
+        "append_median_ms": statistics.median(inside),
+        "append_p95_ms": sorted(inside)[int(len(inside) * 0.95)],
+        "record_median_ms_log_on": statistics.median(with_log),
+        "record_median_ms_log_off": statistics.median(without),
+    }
+
+
+def write_log(coll: Collection, answers: int) -> int:
+    """``answers`` SM-2-consistent answer events over every card, one device."""
+    with coll.session() as s:
+        cards = (
+            s.connection()
+            .exec_driver_sql(
+                "SELECT notes.path, cards.kind, cards.anchor, cards.ef_milli FROM cards "
+                "LEFT JOIN notes ON notes.id = cards.note_id WHERE cards.retired = 0 ORDER BY cards.id"
+            )
+            .all()
+        )
+    rng = random.Random(15)
+    device = "bench0device"
+    state = {i: SrsState(ef_milli=c[3]) for i, c in enumerate(cards)}
+    first: dict[int, date | None] = {}
+    nv: dict[str, dict[str, object]] = {}
+    ts = datetime(2025, 1, 1, 8)
+    lines = []
+    per_day = max(1, answers // 400)
+    for n in range(1, answers + 1):
+        i = rng.randrange(len(cards))
+        path, kind, anchor, _ef = cards[i]
+        day = (ts - timedelta(hours=4)).date()
+        before = state[i]
+        grade = 1 if before.interval > 365 else rng.choice((1, 3, 4, 4, 5))
+        body = {
+            "id": ev.event_id(device, n),
+            "dev": device,
+            "n": n,
+            "ts": ts.isoformat(timespec="microseconds"),
+            "type": "answer",
+            "note": path,
+            "kind": kind,
+            "anchor": anchor,
+            "day": day.isoformat(),
+            "grade": grade,
+            "cram": False,
+            "resched": True,
+            "session": f"s{day.isoformat()}",
+            "dur": rng.randrange(1000, 20000),
+            "seed": None,
+            "resp": None,
+            "ok": None,
+            "before": ev.state_to_json(before, first.get(i)),
+        }
+        if kind == "note" and path not in nv:
+            nv[path] = {
+                "last_reviewed": None,
+                "next_review": None,
+                "review_count": 0,
+                "mastery_level": 0.0,
+            }
+            body["nv"] = nv[path]
+        lines.append(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+        state[i] = review(before, grade, day)
+        first.setdefault(i, day)
+        ts += timedelta(seconds=86400 // per_day)
+    folder = eventlog.log_dir(coll)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{device}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(cards)
+
+
+def bench_rebuild(work: Path, answers: int) -> dict[str, float]:
+    coll = fresh(work)
+    n_cards = write_log(coll, answers)
+    coll.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{work / 'db.sqlite3'}{suffix}").unlink(missing_ok=True)
+    coll = Collection.open(work / "db.sqlite3", work / "notes", today_override=DAY, clock=clock)
+    coll.acquire_writer()
+    import_notes(coll)
+    t0 = time.perf_counter()
+    report = eventsync.rebuild(coll)
+    seconds = time.perf_counter() - t0
+    with coll.session() as s:
+        rows = s.connection().exec_driver_sql("SELECT count(*) FROM review_log").scalar_one()
+    coll.close()
+    assert rows == answers, (rows, answers)
+    assert report.unresolved == 0
+    return {"rebuild_s": seconds, "answers": answers, "cards": n_cards}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--answers", type=int, default=100_000)
+    parser.add_argument("--appends", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = {**bench_append(Path(tmp), args.appends), **bench_rebuild(Path(tmp), args.answers)}
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
