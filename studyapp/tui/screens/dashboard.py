@@ -29,8 +29,8 @@ from studyapp.tui.widgets.mastery_bars import MasteryBars
 
 __all__ = ["DashboardScreen", "call_to_action", "mastery_rows"]
 
-#: Singular nouns; :func:`plural` inflects them ("1 note", "12 table cells").
-KIND_NAMES = {"note": "note", "table": "table cell", "calc": "sizing drill"}
+#: Singular nouns; :func:`plural` inflects them ("1 note", "12 table facts").
+KIND_NAMES = {"note": "note", "table": "table fact", "calc": "sizing drill"}
 
 
 def call_to_action(stats: Stats) -> str:
