@@ -97,3 +97,11 @@ def test_cnns_are_count_only_and_refused_by_the_transformer_formulas(
     assert entry_id not in CAT.models  # never iterated by calc cards, the lint or the engine
     with pytest.raises(NotATransformerError, match="not a transformer"):
         CAT.model(name)
+
+
+def test_size_command_refuses_a_cnn_with_its_count(capsys: pytest.CaptureFixture[str]) -> None:
+    from studyapp.cli.main import main
+
+    assert main(["size", "EfficientNet-B0", "--format", "fp16"]) == 2  # an error, no traceback
+    err = capsys.readouterr().err
+    assert "not a transformer" in err and "5,288,548" in err

@@ -46,18 +46,24 @@ class UnknownIdError(LookupError):
         self.matches = matches
 
 
-class NotATransformerError(LookupError):
+class NotATransformerError(UnknownIdError):
     """A catalog entry that is not a transformer (MobileNet, EfficientNet): only its count is known.
 
     The sizing formulas need layers, heads and a KV cache; computing them for a CNN would
     print confident nonsense, so asking for one is refused with the count it does have.
+    It is an :class:`UnknownIdError` (unknown *to the formulas*) so every caller that
+    already reports an unknown id (the ``size`` command, the calculator) reports this too.
     """
 
     def __init__(self, entry: ParamOnlyModel) -> None:
-        super().__init__(
+        LookupError.__init__(
+            self,
             f"{entry.name} is a {entry.architecture.upper()}, not a transformer: the catalog gives"
-            f" only its parameter count ({entry.published_params:,}; {entry.published_source})"
+            f" only its parameter count ({entry.published_params:,}; {entry.published_source})",
         )
+        self.kind = "model"
+        self.given = entry.id
+        self.matches = []
         self.entry = entry
 
 
