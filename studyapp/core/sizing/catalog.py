@@ -23,6 +23,8 @@ __all__ = [
     "Device",
     "Format",
     "Model",
+    "NotATransformerError",
+    "ParamOnlyModel",
     "Profile",
     "UnknownIdError",
     "load_catalog",
@@ -42,6 +44,49 @@ class UnknownIdError(LookupError):
         self.kind = kind
         self.given = given
         self.matches = matches
+
+
+class NotATransformerError(UnknownIdError):
+    """A catalog entry that is not a transformer (MobileNet, EfficientNet): only its count is known.
+
+    The sizing formulas need layers, heads and a KV cache; computing them for a CNN would
+    print confident nonsense, so asking for one is refused with the count it does have.
+    It is an :class:`UnknownIdError` (unknown *to the formulas*) so every caller that
+    already reports an unknown id (the ``size`` command, the calculator) reports this too.
+    """
+
+    def __init__(self, entry: ParamOnlyModel) -> None:
+        LookupError.__init__(
+            self,
+            f"{entry.name} is a {entry.architecture.upper()}, not a transformer: the catalog gives"
+            f" only its parameter count ({entry.published_params:,}; {entry.published_source})",
+        )
+        self.kind = "model"
+        self.given = entry.id
+        self.matches = []
+        self.entry = entry
+
+
+@dataclass(frozen=True)
+class ParamOnlyModel:
+    """A model the notes name whose architecture the transformer formulas cannot describe.
+
+    ``architecture`` is the documented flag ("cnn"): these entries live outside
+    ``Catalog.models``, so every formula, calc card and lint check skips them, and
+    :meth:`Catalog.model` raises :class:`NotATransformerError` for them.
+    """
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    architecture: str
+    published_params: int
+    published_source: str
+    note: str
+
+    def weight_bytes(self, bits: float) -> float:
+        """Weights at ``bits`` per parameter: the one size a parameter count does determine."""
+        return self.published_params * bits / 8
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: per-model figures are cached
@@ -245,9 +290,34 @@ class Catalog:
     formats: dict[str, Format]
     devices: dict[str, Device]
     profiles: dict[str, Profile]
+    param_only: dict[str, ParamOnlyModel] = field(default_factory=dict)
+    families: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def model(self, given: str) -> Model:
+        key = _norm(given)
+        for entry in self.param_only.values():
+            if key in {_norm(entry.id), _norm(entry.name), *map(_norm, entry.aliases)}:
+                raise NotATransformerError(entry)
         return self.models[self._resolve("model", given, self.models)]
+
+    def resolve_name(self, name: str) -> tuple[str, ...]:
+        """Every catalog id a name in a note may mean: one model, a family's members, or none.
+
+        A family ("Minitron", "Llama-3") resolves to all its members, so a caller can tell
+        "known but ambiguous" from "unknown" ("GPT-4", which the catalog does not describe).
+        """
+        key = _norm(name)
+        for family, ids in self.families.items():
+            if _norm(family) == key:
+                return ids
+        for entry in self.param_only.values():
+            if key in {_norm(entry.id), _norm(entry.name), *map(_norm, entry.aliases)}:
+                return (entry.id,)
+        index = _alias_index(self, "model")
+        if key in index:
+            return (index[key],)
+        by_name = {_norm(m.name): m.id for m in self.models.values()}
+        return (by_name[key],) if key in by_name else ()
 
     def format(self, given: str) -> Format:
         return self.formats[self._resolve("format", given, self.formats)]
@@ -293,7 +363,8 @@ def load_catalog() -> Catalog:
     """Read the four JSON files once per process (they are package data, never downloaded)."""
     profiles = {p["id"]: Profile(**p) for p in _read("profiles.json")["profiles"]}
     models: dict[str, Model] = {}
-    for m in _read("models.json")["models"]:
+    data = _read("models.json")
+    for m in data["models"]:
         models[m["id"]] = Model(
             id=m["id"],
             name=m["name"],
@@ -306,6 +377,21 @@ def load_catalog() -> Catalog:
             published_active_params=m.get("published_active_params"),
             published_active_rel_tol=float(m.get("published_active_rel_tol", 0.0)),
         )
+    param_only = {
+        p["id"]: ParamOnlyModel(
+            id=p["id"],
+            name=p["name"],
+            aliases=tuple(p.get("aliases", ())),
+            architecture=p["architecture"],
+            published_params=int(p["published_params"]),
+            published_source=p["published_source"],
+            note=p["note"],
+        )
+        for p in data.get("param_only", [])
+    }
+    families = {
+        name: tuple(ids) for name, ids in data.get("families", {}).items() if name != "about"
+    }
     formats: dict[str, Format] = {}
     for f in _read("formats.json")["formats"]:
         formats[f["id"]] = Format(
@@ -334,4 +420,11 @@ def load_catalog() -> Catalog:
             extra=extra,
             **fields,
         )
-    return Catalog(models=models, formats=formats, devices=devices, profiles=profiles)
+    return Catalog(
+        models=models,
+        formats=formats,
+        devices=devices,
+        profiles=profiles,
+        param_only=param_only,
+        families=families,
+    )

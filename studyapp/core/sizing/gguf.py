@@ -7,8 +7,16 @@ norms at F32, everything else at Q4_K.  The effective bpw therefore depends on t
 model: 4.89 for Llama-3-8B, 4.82 for Llama-3-70B, 4.83 for Mistral-7B, 5.0 for
 Phi-3-mini.  The tests pin these against the published llama.cpp load logs.
 
+K-quant super-blocks hold 256 weights of one row, so a tensor whose rows (``ne[0]``,
+the input dimension) are not a multiple of 256 cannot take a K type: llama.cpp
+(``tensor_type_fallback`` in ggml-org/llama.cpp src/llama-quant.cpp, commit 007dbbf)
+falls back Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, and to F16 if the row is not even a
+multiple of 32.  Qwen2.5-72B's ``ffn_down`` has 29568-wide rows (115.5 super-blocks), so
+in Q4_K_M its 80 down projections are Q8_0 / Q5_0 instead of Q6_K / Q4_K: 47.4 GB, as
+bartowski/Qwen2.5-72B-Instruct-GGUF lists its Q4_K_M file, instead of 43.8 GB.
+
 Block sizes (bits per weight incl. scales) come from the llama.cpp block structs
-(formats.json).  Architectures whose tensors this module does not enumerate (MLA,
+(formats.json; Q5_0 = 22 bytes / 32 weights, Q5_1 = 24 bytes / 32).  Architectures whose tensors this module does not enumerate (MLA,
 encoders) fall back to the base type for every matrix, which the step text says.
 """
 
@@ -18,7 +26,7 @@ from dataclasses import dataclass
 
 from studyapp.core.sizing.catalog import Model
 
-__all__ = ["BLOCK_BPW", "GgufSize", "gguf_size", "is_per_tensor"]
+__all__ = ["BLOCK_BPW", "GgufSize", "fallback_type", "gguf_size", "is_per_tensor"]
 
 #: Bits per weight of each llama.cpp block type (formats.json / catalog.json quant_formats).
 BLOCK_BPW: dict[str, float] = {
@@ -27,9 +35,15 @@ BLOCK_BPW: dict[str, float] = {
     "Q8_0": 8.5,
     "Q6_K": 6.5625,
     "Q5_K": 5.5,
+    "Q5_1": 6.0,
+    "Q5_0": 5.5,
     "Q4_K": 4.5,
     "Q4_0": 4.5,
 }
+#: llama.cpp ``tensor_type_fallback``: K types need rows that are whole 256-weight super-blocks.
+_K_FALLBACK = {"Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
+_QK_K = 256
+_QK_LEGACY = 32  # block size of Q4_0/Q5_0/Q5_1/Q8_0
 #: Base block type of each GGUF format id.
 _BASE = {"q4_k_m": "Q4_K", "q4_0": "Q4_0", "q8_0": "Q8_0", "q6_k": "Q6_K"}
 
@@ -63,8 +77,20 @@ def _more_bits(layer: int, layers: int) -> bool:
     return layer < layers // 8 or layer >= 7 * layers // 8 or (layer - layers // 8) % 3 == 2
 
 
-def _tensors(model: Model) -> tuple[list[tuple[str, int, int]], int, int, int] | None:
-    """Per layer (role, weights, layer index); token embedding; output; F32 vectors (norms, biases).
+def fallback_type(block_type: str, row: int) -> str:
+    """The type llama.cpp stores a tensor in when its rows (``ne[0]``) do not fit ``block_type``."""
+    if block_type in _K_FALLBACK and row % _QK_K:
+        block_type = _K_FALLBACK[block_type]
+    if block_type not in {"F32", "F16"} and row % _QK_LEGACY:
+        return "F16"
+    return block_type
+
+
+def _tensors(model: Model) -> tuple[list[tuple[str, int, int, int]], int, int, int] | None:
+    """Per layer (role, weights, layer index, row length); token embedding; output; F32 vectors.
+
+    The row length is the tensor's ``ne[0]`` (its input dimension), which decides whether a
+    K-quant fits; embeddings and the output matrix have rows of ``hidden_size``.
 
     None for architectures whose tensor list is not enumerated here.
     """
@@ -74,27 +100,27 @@ def _tensors(model: Model) -> tuple[list[tuple[str, int, int]], int, int, int] |
     h, d, nq, nkv, L = model.hidden, model.head_dim, model.n_q, model.n_kv, model.num_layers
     inter, experts = int(a["intermediate_size"]), model.experts
     up = 2 if a.get("mlp", "gated") == "gated" else 1  # gate + up, or a plain fc1
-    rows: list[tuple[str, int, int]] = []
+    rows: list[tuple[str, int, int, int]] = []
     for i in range(L):
         if a.get("fused_qkv"):
-            rows.append(("attn_qkv", h * d * (nq + 2 * nkv), i))
+            rows.append(("attn_qkv", h * d * (nq + 2 * nkv), i, h))
         else:
             rows += [
-                ("attn_q", h * nq * d, i),
-                ("attn_k", h * nkv * d, i),
-                ("attn_v", h * nkv * d, i),
+                ("attn_q", h * nq * d, i, h),
+                ("attn_k", h * nkv * d, i, h),
+                ("attn_v", h * nkv * d, i, h),
             ]
-        rows.append(("attn_output", nq * d * h, i))
-        rows.append(("ffn_gate_up", up * h * inter * experts, i))
-        rows.append(("ffn_down", inter * h * experts, i))
+        rows.append(("attn_output", nq * d * h, i, nq * d))
+        rows.append(("ffn_gate_up", up * h * inter * experts, i, h))
+        rows.append(("ffn_down", inter * h * experts, i, inter))
         if experts > 1:
-            rows.append(("ffn_gate_inp", h * experts, i))  # router: llama.cpp keeps it F32
+            rows.append(("ffn_gate_inp", h * experts, i, h))  # router: llama.cpp keeps it F32
     embed = model.vocab * h
     output = 0 if a.get("tie_word_embeddings") else model.vocab * h
     from studyapp.core.sizing.params import count_params
 
     # everything else (norms, biases, learned positions) is stored as F32 vectors
-    rest = count_params(model).total - sum(n for _, n, _ in rows) - embed - output
+    rest = count_params(model).total - sum(n for _, n, _, _ in rows) - embed - output
     return rows, embed, output, rest
 
 
@@ -126,12 +152,13 @@ def gguf_size(model: Model, format_id: str) -> GgufSize:
         add(base, count_params(model).total)  # MLA/encoders: not enumerated, base type throughout
     else:
         rows, embed, output, norms = listed
-        for role, n, layer in rows:
-            add(_type_for(format_id, role, layer, model), n)
+        for role, n, layer, row in rows:
+            add(fallback_type(_type_for(format_id, role, layer, model), row), n)
         # the output matrix goes to Q6_K unless the base type is already 8 bits; with tied
         # embeddings llama.cpp uses token_embd as the output and quantises it that way
-        out_type = "Q8_0" if base == "Q8_0" else "Q6_K"
-        add(base if output else out_type, embed)
+        h = model.hidden
+        out_type = fallback_type("Q8_0" if base == "Q8_0" else "Q6_K", h)
+        add(fallback_type(base, h) if output else out_type, embed)
         if output:
             add(out_type, output)
         add("F32", norms)

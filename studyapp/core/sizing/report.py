@@ -204,7 +204,7 @@ def _steps(
         steps.append(
             f"vLLM start-up: # GPU blocks = (0.9 x total - weights - non-torch - activation peak)"
             f" / (16 x KV per token) = {fmt_num(v.kv_budget / GIB)} GiB / block = {v.blocks:,} blocks"
-            f" ({v.tokens:,} tokens of KV per GPU)"
+            f" ({v.kv_tokens:,} tokens of KV per GPU)"
         )
     if tp > 1 and s.layer_split > 0.5:
         steps.append(
