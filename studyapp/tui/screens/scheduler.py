@@ -261,8 +261,7 @@ class SchedulerScreen(Screen[None]):
         # The full report goes to the notification; the line under the buttons stays short.
         self.sched_message(Content.styled(f"✓ {title}", "$text-success"))
         self.notify(line, title=title, timeout=6, markup=False)
-        self.load_state()
-        self.query_one(SchedulerEvaluation).reload()
+        self.load_state()  # the evaluation compares every model anyway: no refit needed
 
     def write_failed(self, message: str) -> None:
         self.busy = False
