@@ -129,6 +129,13 @@ class SwitchReport:
     converted_from_sm2: int
     new: int
 
+    def line(self) -> str:
+        """One sentence for a notification: how many cards came from where."""
+        return (
+            f"{self.cards} cards rescheduled for {self.scheduler} ({self.from_log} from their "
+            f"review log, {self.converted_from_sm2} from SM-2 ease/interval, {self.new} new)"
+        )
+
 
 def reschedule_all(coll: Collection, scheduler: Scheduler) -> SwitchReport:
     """Rebuild every card's schedule for ``scheduler`` from the log (one transaction)."""
@@ -156,6 +163,25 @@ def set_scheduler(coll: Collection, name: str) -> SwitchReport:
     if name not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {name!r}; known: {', '.join(SCHEDULERS)}")
     coll.save_settings(replace(coll.settings, scheduler=name))
+    return reschedule_all(coll, active_scheduler(coll))
+
+
+#: The range ``desired_retention`` may take: below 0.70 FSRS intervals grow so long that most
+#: answers are lapses; above 0.97 the daily load explodes for little recall gained.
+RETENTION_RANGE = (0.70, 0.97)
+
+
+def set_desired_retention(coll: Collection, value: float) -> SwitchReport | None:
+    """Store ``desired_retention``; under FSRS reschedule every card (the report), else None.
+
+    Validated here so the TUI and the CLI refuse the same values with the same words.
+    """
+    low, high = RETENTION_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"desired_retention: expected a value from {low:.2f} to {high:.2f}")
+    coll.save_settings(replace(coll.settings, desired_retention=value))
+    if coll.settings.scheduler != "fsrs":
+        return None
     return reschedule_all(coll, active_scheduler(coll))
 
 

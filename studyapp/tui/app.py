@@ -68,6 +68,12 @@ SCREENS_BY_NAME: dict[str, tuple[str, str, str, str]] = {
         "Statistics",
         "retention, intervals, hardest cards (t)",
     ),
+    "scheduler": (  # issue 14
+        "studyapp.tui.screens.scheduler",
+        "SchedulerScreen",
+        "Scheduler and exams",
+        "SM-2 or FSRS, retention, optimize, interview dates (s on the dashboard)",
+    ),
     "import": (
         "studyapp.tui.screens.import_screen",
         "ImportScreen",
@@ -242,6 +248,9 @@ class StudyApp(App[int]):
 
     def action_stats(self) -> None:
         self.open_screen("stats")
+
+    def action_scheduler(self) -> None:
+        self.open_screen("scheduler")
 
     def action_import_notes(self) -> None:
         self.open_screen("import")

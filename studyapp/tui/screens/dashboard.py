@@ -80,6 +80,15 @@ class DashboardScreen(Screen[None]):
             tooltip="study more today: new cards, review ahead, one tag or folder",
             id="dashboard.custom",
         ),
+        Binding(
+            "s",
+            "app.scheduler",
+            "scheduler & exams",
+            tooltip="SM-2 or FSRS, retention, optimize, add or remove interview dates",
+            # The footer is full at 80 columns; help (?), the palette and the exam panel name it.
+            show=False,
+            id="dashboard.scheduler",
+        ),
         Binding("f5", "reload", "refresh", show=False, id="dashboard.reload"),
     ]
 

@@ -109,13 +109,19 @@ class QuizScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="quiz-filters")
     def load_filters(self) -> None:
-        rows = queries.notes(self.ctx.coll)
+        from studyapp.services.exams import list_exams
+
+        coll = self.ctx.coll
+        rows = queries.notes(coll)
         tags = sorted({t for r in rows for t in r.tags})
         folders = sorted({r.folder for r in rows if r.folder})
-        self.app.call_from_thread(self._filters_loaded, tags, folders)
+        today = coll.today()  # the exam day itself still counts: a last cram that morning
+        exams = [e.name for e in list_exams(coll) if e.exam_date >= today]
+        self.app.call_from_thread(self._filters_loaded, tags, folders, exams)
 
-    def _filters_loaded(self, tags: list[str], folders: list[str]) -> None:
+    def _filters_loaded(self, tags: list[str], folders: list[str], exams: list[str]) -> None:
         self._setup.set_filters(tags, folders)
+        self._setup.set_exams(exams)
 
     @property
     def _setup(self) -> QuizSetup:
@@ -143,14 +149,22 @@ class QuizScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="quiz-load")
     def draw_cards(self, config: QuizConfig) -> None:
         coll = self.ctx.coll
-        ids = cram_selection(
-            coll,
-            count=config.count,
-            tags=config.tags or None,
-            folders=config.folders or None,
-            kinds=config.kinds,
-            seed=config.seed,
-        )
+        if config.exam is not None:  # issue 14: as ``quiz --exam``, weakest first
+            from studyapp.services.exams import exam_cram_ids
+
+            try:
+                ids = exam_cram_ids(coll, config.exam, count=config.count)
+            except KeyError:  # removed meanwhile (the CLI, the scheduler screen)
+                ids = []
+        else:
+            ids = cram_selection(
+                coll,
+                count=config.count,
+                tags=config.tags or None,
+                folders=config.folders or None,
+                kinds=config.kinds,
+                seed=config.seed,
+            )
         typed = bool(getattr(coll.settings, "typed_recall", False))
         self.app.call_from_thread(self._cards_drawn, ids, typed)
 

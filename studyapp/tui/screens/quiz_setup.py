@@ -1,5 +1,8 @@
 """The cram quiz's setup form: what to drill (tags, folders, kinds), how many, how fast.
 
+With an exam chosen (issue 14), the quiz drills that exam's scope, weakest cards first,
+as ``studyapp quiz --exam NAME`` does; the tag, folder and kind filters then step aside.
+
 :class:`QuizSetup` is one page of :class:`~studyapp.tui.screens.quiz.QuizScreen`
 (styled by ``quiz.tcss`` beside it): the screen fills the filter lists, reads the
 form with :meth:`QuizSetup.read_config` when the quiz starts, and reports problems
@@ -15,7 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from studyapp.tui.widgets.check import ClearCheckbox, ClearSelectionList
@@ -33,6 +36,9 @@ class QuizConfig:
     count: int
     seconds: int | None  # None: untimed
     seed: int | None = None
+    #: An exam's name: its scope, weakest first (services.exams.exam_cram_ids); the
+    #: tag, folder and kind filters are not used then.
+    exam: str | None = None
 
 
 class QuizSetup(VerticalScroll):
@@ -43,6 +49,13 @@ class QuizSetup(VerticalScroll):
             "What to drill · 选择范围 (nothing selected = everything)",
             classes="section-title",
         )
+        # Shown once the screen finds an upcoming exam (set_exams).
+        with Horizontal(id="exam-row"):
+            yield Label("Exam", classes="option-label")
+            yield Select[str]([], prompt="none: the filters below", compact=True, id="exam")
+            yield Static(
+                Content("its scope, weakest cards first"), id="exam-hint", classes="option-label"
+            )
         with Horizontal(id="filters"):
             with Vertical(classes="filter"):
                 yield Label("Tags", classes="filter-title")
@@ -82,6 +95,25 @@ class QuizSetup(VerticalScroll):
             [Selection(Text(f), f) for f in folders]
         )
 
+    def on_mount(self) -> None:
+        self.query_one("#exam-row").display = False
+
+    def set_exams(self, names: list[str]) -> None:
+        """Offer these exams (upcoming ones, loaded by the screen); hidden when there are none."""
+        self.query_one("#exam", Select).set_options([(Text(n), n) for n in names])
+        self.query_one("#exam-row").display = bool(names)
+
+    def chosen_exam(self) -> str | None:
+        value = self.query_one("#exam", Select).value
+        return value if isinstance(value, str) else None
+
+    @on(Select.Changed, "#exam")
+    def exam_changed(self) -> None:
+        """An exam decides the cards: grey out the filters it replaces."""
+        exam = self.chosen_exam() is not None
+        for widget in self.query("#filters, #kind-note, #kind-table, #kind-calc"):
+            widget.disabled = exam
+
     def show_message(self, message: Content | str) -> None:
         """A line beside the start button: why the form is refused, or progress."""
         self.query_one("#setup-message", Static).update(message)
@@ -92,8 +124,9 @@ class QuizSetup(VerticalScroll):
 
     def read_config(self, seed: int | None = None) -> QuizConfig | str:
         """The form as a config, or the reason it is not valid."""
+        exam = self.chosen_exam()
         kinds = [k for k in KINDS if self.query_one(f"#kind-{k}", Checkbox).value]
-        if not kinds:
+        if not kinds and exam is None:
             return "Choose at least one kind."
         try:
             count = int(self.query_one("#count", Input).value)
@@ -116,4 +149,5 @@ class QuizSetup(VerticalScroll):
             count=count,
             seconds=seconds,
             seed=seed,
+            exam=exam,
         )

@@ -73,6 +73,7 @@ class ExamPanel(Static):
 
     def on_mount(self) -> None:
         self.border_title = "Interviews · readiness = predicted recall on the day"
+        self.border_subtitle = "s: add or remove"
         self.display = False  # the dashboard calls reload() whenever its numbers change
 
     @work(thread=True, exclusive=True, group="exam-panel")
