@@ -45,9 +45,28 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
+    # FULL: a commit is on disk when it returns (WAL fsync per commit), as Anki does on
+    # every answer; NORMAL in WAL mode can lose the last commits on power loss.  The one
+    # commit that may be lost - a write-back's bookkeeping, which the start-up
+    # roll-forward redoes - lowers it for itself (``writeback._store_file_state``).
+    cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+#: Set in a pooled connection's ``info`` by whoever lowered ``synchronous`` on it.
+LOWERED_SYNC = "studyapp.lowered_sync"
+
+
+def _durable(dbapi_connection: sqlite3.Connection, record: Any, _proxy: Any) -> None:
+    """Every checkout starts at ``synchronous = FULL``, whatever its last user set.
+
+    The write-back's bookkeeping commit lowers it for itself (a lost one is redone at
+    start-up) and marks the connection; a pooled connection must never carry that into
+    an answer's commit.  Unmarked checkouts cost a dict lookup, not a statement.
+    """
+    if record.info.pop(LOWERED_SYNC, False):
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
 
 
 def make_engine(db_path: Path | str, *, create: bool = True) -> Engine:
@@ -77,6 +96,7 @@ def make_engine(db_path: Path | str, *, create: bool = True) -> Engine:
                 "sqlite://", creator=connect, poolclass=QueuePool, pool_size=4, max_overflow=4
             )
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "checkout", _durable)
     event.listen(engine, "handle_error", _translator(str(db_path)))
     return engine
 

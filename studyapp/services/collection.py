@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from studyapp.core.studyday import study_day
@@ -107,6 +107,19 @@ class Collection:
         Pooled connections keep the old file open, so without this check answers would be
         "saved" into a deleted database and lost.  One ``stat`` costs microseconds.
         """
+        self._check_identity()
+        return self._sessions()
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A Core connection in a transaction (committed on exit), with the same file check.
+
+        For the few statements of the review hot path: an ORM session's set-up and
+        commit bookkeeping cost ~0.2 ms per transaction, more than SQLite's own work.
+        """
+        self._check_identity()
+        return self.engine.begin()
+
+    def _check_identity(self) -> None:
         if self._db_identity is not None:
             try:
                 st = os.stat(self.db_path)
@@ -118,7 +131,6 @@ class Collection:
                     f"{self.db_path}: the database file was deleted or replaced while studyapp "
                     "was running; restart studyapp (schedules are restored from your notes)"
                 )
-        return self._sessions()
 
     def acquire_writer(self) -> None:
         """Take the single-writer lock (raises :class:`CollectionLocked`)."""

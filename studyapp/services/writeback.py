@@ -26,13 +26,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
 
-from studyapp.core.atomic import WriteConflict, atomic_write, read_regular
+from studyapp.core.atomic import (
+    FileIdentity,
+    WriteConflict,
+    atomic_write,
+    file_identity,
+    read_regular,
+)
 from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note
 from studyapp.core.printable import printable
 from studyapp.core.schedule_edit import write_schedule
+from studyapp.db.engine import LOWERED_SYNC
 from studyapp.db.models import Note, ReviewLog
 from studyapp.services.collection import Collection
 
@@ -80,6 +86,29 @@ def read_settled(path: Path) -> bytes:
     if moved or len(data) != after.st_size:
         raise NoteBusy(errno.EBUSY, "the note is being saved by another program", str(path))
     return data
+
+
+def read_for_write(path: Path) -> tuple[bytes, FileIdentity]:
+    """The note's bytes and their file identity, for a write-back that replaces them.
+
+    Like :func:`read_settled` (a note saved within the quiet period is
+    :class:`NoteBusy`), but without the settle pause: the second look is taken by
+    ``atomic_write(..., expected_identity=...)`` right before the swap, after the temp
+    file is written and fsynced, so it is further apart than the pause was and costs
+    no sleep on every answer.  Any write in between - an editor's in-place save
+    included - makes the swap a :class:`WriteConflict` and the answer stays owed.
+    """
+    quiet = quiet_seconds()
+    before = os.stat(path)
+    age = time.time() - before.st_mtime
+    if quiet > 0 and -quiet < age < quiet:
+        raise NoteBusy(errno.EBUSY, "the note was saved by another program moments ago", str(path))
+    data = read_regular(path)
+    after = os.stat(path)
+    identity = file_identity(after)
+    if file_identity(before) != identity or len(data) != after.st_size:
+        raise NoteBusy(errno.EBUSY, "the note is being saved by another program", str(path))
+    return data, identity
 
 
 @dataclass(frozen=True)
@@ -137,7 +166,7 @@ def write_values(
     values: dict[str, Any],
     *,
     known: tuple[str, str] | None = None,
-    then: Callable[[Session, bytes, bytes], None] | None = None,
+    then: Callable[[Connection, bytes, bytes], None] | None = None,
 ) -> tuple[bytes, bytes]:
     """Apply ``values`` to the note's file; returns (head before, head after).
 
@@ -145,7 +174,7 @@ def write_values(
     Raises ``OSError`` (read-only, disk full, folder missing) for the caller to defer.
     ``known`` is the note's ``(path, content_sha256)`` as the caller just read them in
     its own transaction (saves a database round trip; later attempts re-read them).
-    ``then(session, head_before, head_after)`` runs in the transaction that records
+    ``then(connection, head_before, head_after)`` runs in the transaction that records
     the file's new state, so the caller's bookkeeping commits together with it.
     """
     from studyapp.services.importer import reimport_one
@@ -160,7 +189,7 @@ def write_values(
                     raise FileNotFoundError(f"note {note_id} is not in the database")
                 rel_path, known_sha = note.path, note.content_sha256
         path = resolve_note_path(coll, rel_path)
-        data = read_settled(path)
+        data, identity = read_for_write(path)
         current_sha = sha256_hex(data)
         if current_sha != known_sha:
             reimport_one(coll, rel_path)  # the user's edit becomes what we write into
@@ -168,7 +197,7 @@ def write_values(
         new_data = write_schedule(data, values)
         if new_data != data:
             try:
-                atomic_write(path, new_data, expected_sha256=current_sha)
+                atomic_write(path, new_data, None, expected_identity=identity)
             except WriteConflict:
                 if attempt == 2:
                     raise
@@ -183,9 +212,9 @@ def write_values(
 
 
 def _bind(
-    then: Callable[[Session, bytes, bytes], None], heads: tuple[bytes, bytes]
-) -> Callable[[Session], None]:
-    return lambda session: then(session, *heads)
+    then: Callable[[Connection, bytes, bytes], None], heads: tuple[bytes, bytes]
+) -> Callable[[Connection], None]:
+    return lambda conn: then(conn, *heads)
 
 
 def _store_file_state(
@@ -194,22 +223,36 @@ def _store_file_state(
     path: Path,
     data: bytes,
     values: dict[str, Any],
-    then: Callable[[Session], None] | None = None,
+    then: Callable[[Connection], None] | None = None,
 ) -> None:
+    """Record the note's new hash/mtime/size (and the values now in it) after a write.
+
+    ``data`` is what was just written, so it is hashed in memory, never re-read.  This
+    commit runs with ``synchronous = NORMAL``: losing it to a power cut leaves the row
+    ``pending`` and the start-up roll-forward redoes it (idempotent), so the fsync the
+    answer's own commit pays is not paid twice.
+    """
     st = os.stat(path)
-    with coll.session() as session, session.begin():
-        session.execute(
-            update(Note)
-            .where(Note.id == note_id)
-            .values(
-                content_sha256=sha256_hex(data),
-                mtime_ns=st.st_mtime_ns,
-                size=st.st_size,
-                **{k: v for k, v in values.items() if k in _NOTE_COLUMNS},
-            )
+    columns = {k: v for k, v in values.items() if k in _NOTE_COLUMNS}
+    sets = "".join(f", {k} = ?" for k in columns)
+    params = [
+        sha256_hex(data),
+        st.st_mtime_ns,
+        st.st_size,
+        *(v.isoformat() if isinstance(v, date) else v for v in columns.values()),
+        note_id,
+    ]
+    with coll.transaction() as conn:
+        # Before the first write of the transaction; the engine sets FULL again on the
+        # connection's next checkout (``db.engine._durable``).
+        conn.connection.info[LOWERED_SYNC] = True
+        conn.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        conn.exec_driver_sql(
+            f"UPDATE notes SET content_sha256 = ?, mtime_ns = ?, size = ?{sets} WHERE id = ?",
+            tuple(params),
         )
         if then is not None:
-            then(session)
+            then(conn)
 
 
 _NOTE_COLUMNS = {"last_reviewed", "next_review", "review_count", "mastery_level"}
@@ -240,16 +283,18 @@ def perform(
             values = decode_values(log.note_values_before if undoing else log.note_values_after)
         known = None
 
-    def mark_done(session: Session, before: bytes, after: bytes) -> None:
-        row = session.get(ReviewLog, log_id)
-        if row is not None:
-            if undoing:
-                row.writeback = "undone"
-            else:
-                row.writeback, row.writeback_error = "done", None
-                if row.fm_before is None:
-                    row.fm_before = before
-                row.fm_after = after
+    def mark_done(conn: Connection, before: bytes, after: bytes) -> None:
+        # One UPDATE, no ReviewLog object loaded just to set three columns.
+        if undoing:
+            conn.exec_driver_sql(
+                "UPDATE review_log SET writeback = 'undone' WHERE id = ?", (log_id,)
+            )
+        else:
+            conn.exec_driver_sql(
+                "UPDATE review_log SET writeback = 'done', writeback_error = NULL,"
+                " fm_before = coalesce(fm_before, ?), fm_after = ? WHERE id = ?",
+                (before, after, log_id),
+            )
 
     try:
         write_values(coll, note_id, values, known=known, then=mark_done)
