@@ -54,18 +54,20 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
-#: Set in a pooled connection's ``info`` by whoever lowered ``synchronous`` on it.
-LOWERED_SYNC = "studyapp.lowered_sync"
+#: ``id()`` of the driver connections whose user lowered ``synchronous`` (see
+#: :func:`_durable`).  A stale id reused by a new connection only costs one extra PRAGMA.
+lowered_sync: set[int] = set()
 
 
-def _durable(dbapi_connection: sqlite3.Connection, record: Any, _proxy: Any) -> None:
+def _durable(dbapi_connection: sqlite3.Connection, _record: Any, _proxy: Any) -> None:
     """Every checkout starts at ``synchronous = FULL``, whatever its last user set.
 
     The write-back's bookkeeping commit lowers it for itself (a lost one is redone at
     start-up) and marks the connection; a pooled connection must never carry that into
     an answer's commit.  Unmarked checkouts cost a dict lookup, not a statement.
     """
-    if record.info.pop(LOWERED_SYNC, False):
+    if id(dbapi_connection) in lowered_sync:
+        lowered_sync.discard(id(dbapi_connection))
         dbapi_connection.execute("PRAGMA synchronous = FULL")
 
 
@@ -101,22 +103,34 @@ def make_engine(db_path: Path | str, *, create: bool = True) -> Engine:
     return engine
 
 
+def translate_error(db_path: str, original: BaseException) -> DatabaseError | None:
+    """The one-line :class:`DatabaseError` for an SQLite error users can act on, else None.
+
+    Shared by the engine's ``handle_error`` hook and the few statements of the review
+    hot path that run on the driver connection directly.
+    """
+    if not isinstance(original, sqlite3.OperationalError):
+        return None
+    message = str(original)
+    if "locked" in message or "busy" in message:
+        return DatabaseError(
+            f"{db_path}: database is locked by another program "
+            f"(waited {BUSY_TIMEOUT_MS // 1000} s); nothing was saved"
+        )
+    if "unable to open" in message or "no such table" in message or "disk I/O" in message:
+        return DatabaseError(
+            f"{db_path}: the database file was deleted or replaced while studyapp was "
+            "running; restart studyapp (schedules are restored from your notes)"
+        )
+    return None
+
+
 def _translator(db_path: str) -> Any:
     def translate(context: Any) -> None:
         original = context.original_exception
-        if not isinstance(original, sqlite3.OperationalError):
-            return
-        message = str(original)
-        if "locked" in message or "busy" in message:
-            raise DatabaseError(
-                f"{db_path}: database is locked by another program "
-                f"(waited {BUSY_TIMEOUT_MS // 1000} s); nothing was saved"
-            ) from original
-        if "unable to open" in message or "no such table" in message or "disk I/O" in message:
-            raise DatabaseError(
-                f"{db_path}: the database file was deleted or replaced while studyapp was "
-                "running; restart studyapp (schedules are restored from your notes)"
-            ) from original
+        error = translate_error(db_path, original)
+        if error is not None:
+            raise error from original
 
     return translate
 

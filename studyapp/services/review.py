@@ -424,7 +424,7 @@ class ReviewService:
         note, whose 10 KB body was read only for two short strings).
         """
         with self.coll.transaction() as conn:
-            row = conn.exec_driver_sql(_CARD_VIEW_SQL, (card_id,)).fetchone()
+            row = conn.execute(_CARD_VIEW_SQL, (card_id,)).fetchone()
             if row is None:
                 raise KeyError(card_id)
             (cid, kind, title, payload, ef, interval, reps, lapses, due, last, note_id) = row[:11]
@@ -479,7 +479,7 @@ class ReviewService:
         reschedules = rescheduled and not cram
         owed = None
         with self.coll.transaction() as conn:
-            row = conn.exec_driver_sql(_CARD_STATE_SQL, (card_id,)).fetchone()
+            row = conn.execute(_CARD_STATE_SQL, (card_id,)).fetchone()
             if row is None:
                 raise KeyError(card_id)
             card = _CardRow(*row[:3], *(_row_state(row[3:])))
@@ -491,8 +491,11 @@ class ReviewService:
             if reschedules:
                 after_schedule = scheduler.review(before_schedule, grade, day)
                 assert after_schedule.srs.due is not None
-                if conn.exec_driver_sql(_ANY_EXAM_SQL, (day.isoformat(),)).first():
-                    due = exams.capped_due(self.coll, conn, card.id, day, after_schedule.srs.due)
+                if conn.execute(_ANY_EXAM_SQL, (day.isoformat(),)).fetchone():
+                    with self.coll.session() as exam_session:  # reads only; rare
+                        due = exams.capped_due(
+                            self.coll, exam_session, card.id, day, after_schedule.srs.due
+                        )
                     if due != after_schedule.srs.due:
                         capped = replace(after_schedule.srs, due=due, interval=(due - day).days)
                         after_schedule = replace(after_schedule, srs=capped)
@@ -507,9 +510,9 @@ class ReviewService:
                 store_schedule(card, after_schedule)  # type: ignore[arg-type]
                 if card.first_seen is None:
                     card.first_seen = day
-                conn.exec_driver_sql(_CARD_UPDATE_SQL, (*card.columns(), card.id))
+                conn.execute(_CARD_UPDATE_SQL, (*card.columns(), card.id))
                 if card.note_id is not None:
-                    note = conn.exec_driver_sql(_NOTE_STATE_SQL, (card.note_id,)).fetchone()
+                    note = conn.execute(_NOTE_STATE_SQL, (card.note_id,)).fetchone()
                 if card.note_id is not None and note is not None:
                     path, sha, last_reviewed, next_review, review_count, level, missing = note
                     mastery = self._note_mastery(conn, card.note_id, day)
@@ -532,7 +535,7 @@ class ReviewService:
                         # value at the end of this answer, like a note card's schedule.
                         values_before = {"mastery_level": level}
                         values_after = {"mastery_level": mastery}
-                    conn.exec_driver_sql(
+                    conn.execute(
                         "UPDATE notes SET mastery_level = ? WHERE id = ?", (mastery, card.note_id)
                     )
                     if values_after is not None and not missing:
@@ -540,7 +543,7 @@ class ReviewService:
                         values_before_json = writeback.encode_values(values_before)
                         values_after_json = writeback.encode_values(values_after)
                         owed = (card.note_id, values_after_json, path, sha)
-            log_id = conn.exec_driver_sql(
+            log_id = conn.execute(
                 _LOG_INSERT_SQL,
                 (
                     card.id,
@@ -597,7 +600,7 @@ class ReviewService:
         note_value: float | None = None
         facts: list[float] = []
         reviewed = False
-        rows = conn.exec_driver_sql(_MASTERY_SQL, (note_id,)).fetchall()
+        rows = conn.execute(_MASTERY_SQL, (note_id,)).fetchall()
         for retired, kind, interval, *state in rows:
             if retired:
                 continue
@@ -671,7 +674,9 @@ class ReviewService:
                 log.writeback = "undo_pending"
             if card.note is not None and log.rescheduled:
                 session.flush()
-                card.note.mastery_level = self._note_mastery(session.connection(), card.note.id)
+                card.note.mastery_level = self._note_mastery(
+                    session.connection().connection.driver_connection, card.note.id
+                )
             fm_before, fm_after, note_id = log.fm_before, log.fm_after, log.note_id
             grade, card_id = log.grade, log.card_id
         restored, message = False, None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from studyapp.core.atomic import (
     FileIdentity,
@@ -38,7 +39,7 @@ from studyapp.core.atomic import (
 from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note
 from studyapp.core.printable import printable
 from studyapp.core.schedule_edit import write_schedule
-from studyapp.db.engine import LOWERED_SYNC
+from studyapp.db.engine import lowered_sync
 from studyapp.db.models import Note, ReviewLog
 from studyapp.services.collection import Collection
 
@@ -166,7 +167,7 @@ def write_values(
     values: dict[str, Any],
     *,
     known: tuple[str, str] | None = None,
-    then: Callable[[Connection, bytes, bytes], None] | None = None,
+    then: Callable[[sqlite3.Connection, bytes, bytes], None] | None = None,
 ) -> tuple[bytes, bytes]:
     """Apply ``values`` to the note's file; returns (head before, head after).
 
@@ -212,8 +213,8 @@ def write_values(
 
 
 def _bind(
-    then: Callable[[Connection, bytes, bytes], None], heads: tuple[bytes, bytes]
-) -> Callable[[Connection], None]:
+    then: Callable[[sqlite3.Connection, bytes, bytes], None], heads: tuple[bytes, bytes]
+) -> Callable[[sqlite3.Connection], None]:
     return lambda conn: then(conn, *heads)
 
 
@@ -223,7 +224,7 @@ def _store_file_state(
     path: Path,
     data: bytes,
     values: dict[str, Any],
-    then: Callable[[Connection], None] | None = None,
+    then: Callable[[sqlite3.Connection], None] | None = None,
 ) -> None:
     """Record the note's new hash/mtime/size (and the values now in it) after a write.
 
@@ -245,9 +246,9 @@ def _store_file_state(
     with coll.transaction() as conn:
         # Before the first write of the transaction; the engine sets FULL again on the
         # connection's next checkout (``db.engine._durable``).
-        conn.connection.info[LOWERED_SYNC] = True
-        conn.exec_driver_sql("PRAGMA synchronous = NORMAL")
-        conn.exec_driver_sql(
+        lowered_sync.add(id(conn))
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(
             f"UPDATE notes SET content_sha256 = ?, mtime_ns = ?, size = ?{sets} WHERE id = ?",
             tuple(params),
         )
@@ -283,14 +284,14 @@ def perform(
             values = decode_values(log.note_values_before if undoing else log.note_values_after)
         known = None
 
-    def mark_done(conn: Connection, before: bytes, after: bytes) -> None:
+    def mark_done(conn: sqlite3.Connection, before: bytes, after: bytes) -> None:
         # One UPDATE, no ReviewLog object loaded just to set three columns.
         if undoing:
             conn.exec_driver_sql(
                 "UPDATE review_log SET writeback = 'undone' WHERE id = ?", (log_id,)
             )
         else:
-            conn.exec_driver_sql(
+            conn.execute(
                 "UPDATE review_log SET writeback = 'done', writeback_error = NULL,"
                 " fm_before = coalesce(fm_before, ?), fm_after = ? WHERE id = ?",
                 (before, after, log_id),
