@@ -134,6 +134,10 @@ _MASTERY_SQL = (
     "SELECT retired, kind, interval, ef_milli, reps, lapses, due, last_review, first_seen,"
     " fsrs_stability, fsrs_difficulty FROM cards WHERE note_id = ? ORDER BY id"
 )
+#: Notes read past ``2 * wanted`` before the new-card shortcut of ``_new_items`` gives up
+#: and reads all candidates (a test sets it huge to compare both ways).
+_HEAD_SLACK = 8
+
 _ANY_EXAM_SQL = "SELECT 1 FROM exams WHERE exam_date > ? LIMIT 1"
 _LOG_INSERT_SQL = (
     "INSERT INTO review_log (card_id, note_id, session_id, reviewed_at, study_day, grade,"
@@ -388,34 +392,57 @@ class ReviewService:
         for n in note_ids:
             by_folder.setdefault(folders.get(n, ""), []).append(n)
         chosen = [n for ns in by_folder.values() for n in ns[: 2 * wanted]]
-        cards: list[QueueItem] = []
-        if chosen and per_note:
+        share = settings.calc_new_share if calc_wanted else 0.0
+
+        def cards_of(note_ids: list[int]) -> list[QueueItem]:
+            if not note_ids or not per_note:
+                return []
             rn = func.row_number().over(partition_by=Card.note_id, order_by=Card.id).label("rn")
             inner = (
-                fresh.where(Card.note_id.in_(chosen), Card.kind != "calc")
+                fresh.where(Card.note_id.in_(note_ids), Card.kind != "calc")
                 .add_columns(rn)
                 .subquery()
             )
             # A few more per note than the limit: buried rows are skipped over.
-            rows = session.execute(
+            rows = session.connection().execute(
                 select(inner.c.id, inner.c.note_id, inner.c.kind, inner.c.sibling_key)
                 .where(inner.c.rn <= per_note * 3 + 1)
                 .order_by(inner.c.note_id, inner.c.id)
             )
-            cards = [
-                QueueItem(r.id, r.note_id, r.kind, None, r.sibling_key, folders.get(r.note_id, ""))
-                for r in rows
+            return [
+                QueueItem(cid, nid, k, None, sk, folders.get(nid, "")) for cid, nid, k, sk in rows
             ]
-        share = settings.calc_new_share if calc_wanted else 0.0
-        return interleave_new(
-            [*cards, *calc],
-            limit=wanted,
-            per_note_limit=per_note,
-            used_per_note=today_log.new_per_note,
-            calc_share=share,
-            bury_mode=settings.bury_siblings,
-            seen_today=seen,
-        )
+
+        def interleave(cards: list[QueueItem]) -> list[QueueItem]:
+            return interleave_new(
+                [*cards, *calc],
+                limit=wanted,
+                per_note_limit=per_note,
+                used_per_note=today_log.new_per_note,
+                calc_share=share,
+                bury_mode=settings.bury_siblings,
+                seen_today=seen,
+            )
+
+        # interleave_new visits notes one folder at a time (folders by name) and takes one
+        # card per note per round.  If the first few notes of that order fill the day in
+        # the first round (no note twice), the notes after them cannot change the
+        # result: read only their cards.  At 10k notes this reads ~50 notes' cards
+        # instead of ~10,000 notes' (1.8 s of the dashboard's 1.9 s).
+        columns = [by_folder[f][: 2 * wanted] for f in sorted(by_folder)]
+        order = [
+            c[depth]
+            for depth in range(max((len(c) for c in columns), default=0))
+            for c in columns
+            if depth < len(c)
+        ]
+        head = order[: 2 * wanted + _HEAD_SLACK]
+        if len(head) < len(order):
+            quick = interleave(cards_of(sorted(head)))
+            notes_used = [i.note_id for i in quick if i.note_id is not None]
+            if len(quick) == wanted and len(notes_used) == len(set(notes_used)):
+                return quick
+        return interleave(cards_of(chosen))
 
     def card(self, card_id: int) -> CardView:
         """What a front end shows for one card: one indexed row, the note's path and title.
