@@ -143,6 +143,10 @@ def imported_copy(n: int, dest: Path) -> tuple[Path, Path]:
     db = _db_path(n)
     if not db.is_file():
         cold_import(n)
+    else:
+        from studyapp.db.engine import open_engine
+
+        open_engine(db).dispose()  # a cached database of an older schema: migrate it once
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
