@@ -77,6 +77,7 @@ class Collection:
         self._lock: WriterLock | None = None
         self._settings: Settings | None = None
         self._db_identity: tuple[int, int] | None = None
+        self._notes_root: str | None = None
         if str(db_path) != ":memory:" and db_path.exists():
             st = os.stat(db_path)
             self._db_identity = (st.st_dev, st.st_ino)
@@ -102,6 +103,14 @@ class Collection:
         )
 
     # -- plumbing ---------------------------------------------------------------
+    def notes_root(self) -> str:
+        """The notes folder with symlinks resolved, once per collection (every write-back
+        checks its note against it).  If the folder's own link is retargeted meanwhile,
+        notes resolve outside the remembered root and are refused, never misplaced."""
+        if self._notes_root is None:
+            self._notes_root = os.path.realpath(self.notes_dir)
+        return self._notes_root
+
     def session(self) -> Session:
         """A new ORM session; refuses to run on a database file deleted or replaced since open.
 

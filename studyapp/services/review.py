@@ -9,6 +9,7 @@ exam caps from :mod:`studyapp.services.exams`; session order and relearning are
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections import Counter
@@ -22,6 +23,7 @@ from sqlalchemy.orm import aliased
 from studyapp.core.atomic import WriteConflict, atomic_write
 from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.core.mastery import combine_mastery, mastery_changed
+from studyapp.core.scheduler import Sm2Scheduler
 from studyapp.core.session import (
     QueueItem,
     build_queue,
@@ -29,7 +31,7 @@ from studyapp.core.session import (
     interleave_new,
     note_key,
 )
-from studyapp.core.srs import SrsState
+from studyapp.core.srs import SrsState, card_mastery
 from studyapp.db.models import Card, Note, NoteTag, ReviewLog, Tag
 from studyapp.services import exams, writeback
 from studyapp.services.collection import Collection
@@ -150,6 +152,15 @@ _LOG_INSERT_SQL = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
     " ?, ?, ?, ?, ?, 0)"
 )
+
+
+@functools.lru_cache(maxsize=65536)
+def _sm2_mastery(interval: int, ef_milli: int, lapses: int) -> float:
+    """:func:`studyapp.core.srs.card_mastery` of a state with these three values (the only
+    ones it reads), memoised."""
+    return card_mastery(
+        SrsState(ef_milli=ef_milli, interval=interval, reps=0, lapses=lapses, due=None)
+    )
 
 
 def _note_folders(session: Any) -> dict[int, str]:
@@ -637,10 +648,16 @@ class ReviewService:
         facts: list[float] = []
         reviewed = False
         rows = conn.execute(_MASTERY_SQL, (note_id,)).fetchall()
+        sm2 = isinstance(scheduler, Sm2Scheduler)
         for retired, kind, interval, *state in rows:
             if retired:
                 continue
-            if interval > 0 or state[4] is not None:
+            if sm2:
+                # SM-2's mastery depends on interval, EF and lapses only: memoised, so a
+                # note's ~50 cards cost a dict lookup each, not a schedule object each.
+                value = _sm2_mastery(interval, state[0], state[2])
+                reviewed = reviewed or interval > 0
+            elif interval > 0 or state[4] is not None:
                 reviewed = reviewed or interval > 0
                 card = _CardRow(0, None, kind, *_row_state([state[0], interval, *state[1:]]))
                 value = scheduler.mastery(card_schedule(card), day)
