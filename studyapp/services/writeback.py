@@ -151,7 +151,7 @@ def resolve_note_path(coll: Collection, rel_path: str) -> Path:
     ``../x.md``, must never be read or written.  Raised as an ``OSError`` so the
     review is deferred with a message like any other file fault.
     """
-    root = os.path.realpath(coll.notes_dir)
+    root = coll.notes_root()
     path = coll.notes_dir / rel_path
     real = os.path.realpath(path)
     if not real.startswith(root.rstrip(os.sep) + os.sep):
@@ -315,6 +315,11 @@ def perform(
 
 def finish_pending(coll: Collection) -> list[str]:
     """Roll forward every write-back a crash or a fault left owed; returns messages."""
+    return finish_pending_counted(coll)[1]
+
+
+def finish_pending_counted(coll: Collection) -> tuple[int, list[str]]:
+    """:func:`finish_pending`, also saying how many rows were owed (0: nothing touched)."""
     with coll.session() as session:
         owed = list(
             session.scalars(
@@ -326,7 +331,7 @@ def finish_pending(coll: Collection) -> list[str]:
         outcome = perform(coll, log_id)
         if outcome.message:
             messages.append(outcome.message)
-    return messages
+    return len(owed), messages
 
 
 def _describe(exc: BaseException) -> str:

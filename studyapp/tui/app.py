@@ -115,6 +115,7 @@ class StudyApp(App[int]):
         super().__init__()
         self.ctx = ctx
         self.startup_import = startup_import
+        self._startup_owed = 0  # owed write-backs the start-up finished (0: none)
         self.seed_source = seed_source
         self.clock = clock
         self.study_day: date | None = ctx.coll.today_override
@@ -220,12 +221,14 @@ class StudyApp(App[int]):
     @work(thread=True, exclusive=True, group="startup")
     def startup(self) -> None:
         from studyapp.services.importer import import_notes
-        from studyapp.services.writeback import finish_pending
+        from studyapp.services.writeback import finish_pending_counted
 
         coll = self.ctx.coll
         day = coll.today()
         self.call_from_thread(self.set_study_day, day)
-        for message in finish_pending(coll):
+        owed, messages = finish_pending_counted(coll)
+        self._startup_owed = owed
+        for message in messages:
             self.call_from_thread(
                 self.notify, message, title="write-back", severity="warning", markup=False
             )
@@ -263,7 +266,11 @@ class StudyApp(App[int]):
     def startup_done(self, report: ImportReport) -> None:
         if self.dashboard is not None:
             self.dashboard.hide_import_progress()
-        self.refresh_dashboard()
+        changed = report.imported or report.updated or report.missing or report.moved
+        if changed or report.rejected or self._startup_owed:
+            # Nothing written and nothing re-imported: the numbers on screen are already
+            # the database's (at 10k notes a reload is ~0.2 s of the start-up).
+            self.refresh_dashboard()
         if report.rejected:
             n = len(report.rejected)
             self.notify(
