@@ -4,7 +4,8 @@ A note is the user's own document, so a write-back must never leave it half writ
 (power loss, full disk, Ctrl-C) and must never overwrite an edit the user made in their
 editor after studyapp read the file.  Hence: write a temporary file in the same folder
 (same filesystem, so ``os.replace`` is atomic), fsync it, swap it in, fsync the folder,
-and compare the current file's hash with the one the caller read just before swapping.
+and check that the current file is still the one the caller read (its hash, or its
+``file_identity`` compared again just before the swap).
 The check-then-replace window is a few syscalls wide; closing it fully would need
 locks that editors do not honour.
 """
