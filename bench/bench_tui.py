@@ -5,7 +5,8 @@ A fresh Python process opens an imported copy of the corpus and runs
 loaded **and** the start-up re-import (``studyapp --notes`` does one) has finished and
 the dashboard reloaded after it.  Timed from the process spawn (interpreter start and
 imports included) to that moment; the moments the app's imports end and the first stats
-show are saved too.  3 runs, interleaved with the baseline.  Peak RSS is the
+show are saved too.  3 runs, interleaved with the baseline.  Also ``queries.stats()`` in
+process (the dashboard's data; target <= 50 ms), 3 calls after a warm-up.  Peak RSS is the
 process's ``ru_maxrss``, read with ``resource.getrusage(RUSAGE_CHILDREN)`` in a
 wrapper process that has no other children.  Targets: <= 1 s, <= 150 MB.
 
@@ -24,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_import import imported_copy
+from bench_import import imported_copy, open_collection
 from generate import result, spread, work_dir
 
 TARGET_S = 1.0
@@ -110,8 +111,52 @@ def measure(n: int) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+STATS_TARGET_MS = 50.0
+
+
+def stats_call(n: int, runs: int = RUNS) -> dict[str, Any]:
+    """``queries.stats`` (what the dashboard loads), in process, ``runs`` calls after a warm-up.
+
+    Baseline: ``SELECT count(*) FROM cards`` through the same collection, as often.
+    """
+    from sqlalchemy import func, select
+
+    from studyapp.db.models import Card
+    from studyapp.services.queries import stats
+
+    db, notes = imported_copy(n, work_dir() / f"stats-{n}")
+    coll = open_collection(db, notes)
+    try:
+        stats(coll)
+        times, base = [], []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            stats(coll)
+            times.append(1000 * (time.perf_counter() - t0))
+            t0 = time.perf_counter()
+            with coll.session() as session:
+                session.scalar(select(func.count()).select_from(Card))
+            base.append(1000 * (time.perf_counter() - t0))
+    finally:
+        coll.close()
+    return {"times": times, "base": base}
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     n = 1000 if quick else 10_000
+    st = stats_call(n)
+    stats_row = result(
+        f"dashboard stats() ({n} notes), median of {RUNS}",
+        spread(st["times"])["median"],
+        "ms",
+        "SELECT count(*) FROM cards, median",
+        spread(st["base"])["median"],
+        STATS_TARGET_MS,
+        key="dashboard stats()",
+        runs_ms=spread(st["times"]),
+        baseline_runs_ms=spread(st["base"]),
+        n=n,
+    )
     # Interpreter start + imports alone, the floor of any start-up; sampled as often as
     # the figure, interleaved with it.
     floors: list[float] = []
@@ -125,6 +170,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     if any("error" in r for r in runs):
         error = next(r["error"] for r in runs if "error" in r)
         return [
+            stats_row,
             result(
                 f"TUI start-up ({n} notes)",
                 None,
@@ -134,7 +180,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 TARGET_S,
                 status="not measured",
                 error=error,
-            )
+            ),
         ]
     best = min(runs, key=lambda r: r["startup_s"])
     label = (
@@ -143,6 +189,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         else ("dashboard data load (stats + due_items), TUI not importable")
     )
     return [
+        stats_row,
         result(
             f"{label} ({n} notes, process spawn to ready)",
             best["startup_s"],
