@@ -24,6 +24,7 @@ import math
 import os
 import random
 import shutil
+import statistics
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -405,6 +406,42 @@ def result(
     }
     row.update(extra)
     return row
+
+
+def loadavg() -> tuple[float, float, float] | None:
+    """The 1/5/15-minute load average (None where the OS has none): saved with each figure,
+    because on a shared 2-core machine a figure means little without it."""
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None
+
+
+def drop_cache(*paths: Path, evict: bool = False) -> None:
+    """Write ``paths`` back to disk before timing anything (``evict`` also drops them).
+
+    A freshly copied 3 GB database is still dirty in the page cache: without this the
+    copy's write-back lands in the middle of the timed loop (800-900 ms maxima at 10k).
+    The pages stay cached by default, as they are in a running app; ``evict=True``
+    (``POSIX_FADV_DONTNEED``) measures a cold start instead.
+    """
+    os.sync()
+    for path in paths:
+        if not path.is_file():
+            continue
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            if evict and hasattr(os, "posix_fadvise"):
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """min / median / max of repeated runs, the way every figure and baseline is reported."""
+    ordered = sorted(values)
+    return {"min": ordered[0], "median": statistics.median(ordered), "max": ordered[-1]}
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -30,7 +30,7 @@ import bench_import  # noqa: E402
 import bench_queue  # noqa: E402
 import bench_review  # noqa: E402
 import bench_tui  # noqa: E402
-from generate import result  # noqa: E402
+from generate import loadavg, result  # noqa: E402
 
 ORDER = ["import", "review", "anki", "tui", "queue", "sizing"]
 
@@ -59,7 +59,7 @@ def _fmt(value: Any) -> str:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    header = ("figure", "value", "unit", "baseline", "ratio", "target", "met")
+    header = ("figure", "value", "unit", "baseline", "ratio", "target", "met", "load 1m")
     lines = [header] + [
         (
             r["name"],
@@ -69,6 +69,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             _fmt(r.get("ratio")),
             _fmt(r.get("target")),
             _fmt(r.get("met")),
+            _load(r),
         )
         for r in rows
     ]
@@ -80,6 +81,44 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         if r.get("error"):
             print(f"! {r['name']}: {r['error'].strip().splitlines()[-1]}")
+
+
+def _load(row: dict[str, Any]) -> str:
+    before, after = row.get("load_before"), row.get("load_after")
+    if not before or not after:
+        return "-"
+    return f"{before[0]:.2f}->{after[0]:.2f}"
+
+
+def scaling_table(folder: Path) -> str:
+    """Each figure at 1k and 10k notes side by side, plus the queue's card-count rows."""
+    by_mode: dict[str, dict[str, dict[str, Any]]] = {}
+    queue_rows: list[dict[str, Any]] = []
+    for mode in ("quick", "full"):
+        path = folder / f"results-{mode}.json"
+        if not path.is_file():
+            continue
+        for row in json.loads(path.read_text())["results"]:
+            if row.get("status") == "not measured":
+                continue
+            if row.get("group") == "queue":
+                queue_rows.append(row)
+                continue
+            key = f"{row.get('group')}:{row.get('key', row['name'].split(' (')[0])}"
+            by_mode.setdefault(key, {})[mode] = row
+    lines = [f"{'figure':<58} {'1k notes':>12} {'10k notes':>12} unit"]
+    for key, modes in by_mode.items():
+        name = key.split(":", 1)[1][:58]
+        unit = next(iter(modes.values())).get("unit", "")
+        cells = [_fmt(modes[m]["value"]) if m in modes else "-" for m in ("quick", "full")]
+        lines.append(f"{name:<58} {cells[0]:>12} {cells[1]:>12} {unit}")
+    seen: set[str] = set()
+    for row in sorted(queue_rows, key=lambda r: r.get("cards", 0)):
+        if row["name"] in seen:
+            continue
+        seen.add(row["name"])
+        lines.append(f"{row['name'][:58]:<58} {_fmt(row['value']):>12} {'':>12} {row['unit']}")
+    return "\n".join(lines) if len(lines) > 1 else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         if key not in wanted:
             continue
         t0 = time.perf_counter()
-        print(f"[bench] {key} ...", file=sys.stderr, flush=True)
+        load_before = loadavg()
+        print(f"[bench] {key} ... (load {load_before})", file=sys.stderr, flush=True)
         try:
             got = runners[key](args.quick)
         except Exception as exc:
@@ -126,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
                     error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
                 )
             ]
+        load_after = loadavg()
         for row in got:
             row.setdefault("group", key)
+            row["load_before"], row["load_after"] = load_before, load_after
         rows.extend(got)
         print(
             f"[bench] {key} done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True
@@ -144,8 +186,16 @@ def main(argv: list[str] | None = None) -> int:
         },
         "results": rows,
     }
-    args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
+    args.out.write_text(text)
+    # One file per size as well, so the scaling table can set 1k beside 10k.
+    (args.out.parent / f"results-{doc['mode']}.json").write_text(text)
     print_table(rows)
+    scaling = scaling_table(args.out.parent)
+    if scaling:
+        print("\nscaling (from results-quick.json / results-full.json / queue rows)")
+        print(scaling)
+        (args.out.parent / "scaling.txt").write_text(scaling + "\n")
     print(f"\n{len(rows)} figures in {total:.0f} s -> {args.out}")
     return 0
 

@@ -4,7 +4,8 @@ A note is the user's own document, so a write-back must never leave it half writ
 (power loss, full disk, Ctrl-C) and must never overwrite an edit the user made in their
 editor after studyapp read the file.  Hence: write a temporary file in the same folder
 (same filesystem, so ``os.replace`` is atomic), fsync it, swap it in, fsync the folder,
-and compare the current file's hash with the one the caller read just before swapping.
+and check that the current file is still the one the caller read (its hash, or its
+``file_identity`` compared again just before the swap).
 The check-then-replace window is a few syscalls wide; closing it fully would need
 locks that editors do not honour.
 """
@@ -24,12 +25,14 @@ __all__ = [
     "TEMP_PREFIX",
     "TEMP_SUFFIX",
     "DiskFullError",
+    "FileIdentity",
     "NotRegularFileError",
     "NoteWriteError",
     "ReadOnlyNoteError",
     "WriteConflict",
     "atomic_write",
     "cleanup_temp_files",
+    "file_identity",
     "is_own_temp_name",
     "read_regular",
 ]
@@ -71,6 +74,16 @@ class DiskFullError(NoteWriteError):
 
 class ReadOnlyNoteError(NoteWriteError):
     """The note or its folder is read-only; studyapp respects that and does not write."""
+
+
+#: What must be unchanged for a file to be "the bytes I read": device, inode, size,
+#: mtime and ctime in ns.  ctime cannot be set from user space, so even a sync tool that
+#: restores size and mtime after writing changes it.
+FileIdentity = tuple[int, int, int, int, int]
+
+
+def file_identity(st: os.stat_result) -> FileIdentity:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def is_own_temp_name(name: str) -> bool:
@@ -160,13 +173,24 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, expected_sha256: str | None) -> None:
+def atomic_write(
+    path: Path,
+    data: bytes,
+    expected_sha256: str | None,
+    *,
+    expected_identity: FileIdentity | None = None,
+) -> None:
     """Replace the file at ``path`` (the symlink's target, if it is one) with ``data``.
 
     ``expected_sha256`` is the hash of the bytes the caller based ``data`` on; when
     given, the current file is re-hashed first and :class:`WriteConflict` is raised if
-    it differs or the file vanished.  A file without any write permission bit is
-    treated as read-only even for root, because chmod 444 is how a user says "hands off".
+    it differs or the file vanished.  ``expected_identity`` (:func:`file_identity` of
+    the ``fstat`` taken when the caller read the bytes) replaces that re-read: it is
+    compared once more right before the swap, after the temp file is written and
+    fsynced, so any write by another program since the caller's read - an editor saving
+    in place included - is a :class:`WriteConflict` and nothing is replaced.  A file
+    without any write permission bit is treated as read-only even for root, because
+    chmod 444 is how a user says "hands off".
     """
     target = Path(os.path.realpath(path))
     try:
@@ -175,7 +199,9 @@ def atomic_write(path: Path, data: bytes, expected_sha256: str | None) -> None:
         st = None
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise NotRegularFileError(errno.EINVAL, "not a regular file", str(target))
-    if expected_sha256 is not None:
+    if expected_identity is not None and (st is None or file_identity(st) != expected_identity):
+        raise WriteConflict(target, "the file was changed since it was read")
+    if expected_sha256 is not None and expected_identity is None:
         if st is None:
             raise WriteConflict(target, "the file was deleted since it was read")
         if _sha256_file(target) != expected_sha256:
@@ -200,6 +226,15 @@ def atomic_write(path: Path, data: bytes, expected_sha256: str | None) -> None:
                 os.fchmod(fd, mode)
         finally:
             os.close(fd)
+        if expected_identity is not None:
+            # The second look, a temp write and an fsync after the first: the window in
+            # which another program's write goes unnoticed is this stat and the rename.
+            try:
+                now = file_identity(os.stat(target))
+            except FileNotFoundError:
+                now = None
+            if now != expected_identity:
+                raise WriteConflict(target, "the file was changed while it was being written")
         _replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -76,11 +76,33 @@ def load_mapping(text: str, first_line: int) -> tuple[dict[Any, Any], list[str]]
 
     Returns the mapping (empty for an empty block) and warnings about duplicate keys.
     """
+    value, warnings, _node = _load(text, first_line)
+    return value, warnings
+
+
+def load_with_pairs(
+    text: str, first_line: int
+) -> tuple[dict[Any, Any], list[tuple[yaml.ScalarNode, yaml.Node]]]:
+    """:func:`load_mapping` and :func:`top_level_values` from a single parse.
+
+    A write-back needs both the values (to verify them) and the value spans (to edit
+    them); composing the block once instead of twice halves the YAML cost per answer.
+    Raises :class:`YamlProblem` for what either would refuse.
+    """
+    value, _warnings, node = _load(text, first_line)
+    if node is None:
+        return {}, []
+    if node.flow_style:
+        raise YamlProblem("frontmatter is a flow mapping ({...})")
+    return value, [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)]
+
+
+def _load(text: str, first_line: int) -> tuple[dict[Any, Any], list[str], yaml.MappingNode | None]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return {}, []
+            return {}, [], None
         _check_nodes(node, first_line)
         if not isinstance(node, yaml.MappingNode):
             kind = "list" if isinstance(node, yaml.SequenceNode) else "single value"
@@ -114,7 +136,7 @@ def load_mapping(text: str, first_line: int) -> tuple[dict[Any, Any], list[str]]
         ) from None
     finally:
         loader.dispose()
-    return value, warnings
+    return value, warnings, node
 
 
 def load_scalar(text: str) -> object:

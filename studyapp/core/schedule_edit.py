@@ -23,7 +23,7 @@ from studyapp.core.frontmatter_io import (
     frontmatter_lookalike,
     split_note,
 )
-from studyapp.core.safe_yaml import YamlProblem, load_mapping, load_scalar, top_level_values
+from studyapp.core.safe_yaml import YamlProblem, load_scalar, load_with_pairs
 
 __all__ = ["remove_block", "replace_block", "write_schedule"]
 
@@ -186,9 +186,13 @@ def _edit_line(line: bytes, key_end: int, value: ScheduleValue, date_style: str)
     return content[:key_end] + new_text.encode() + ending
 
 
-def _parse_block(block: bytes) -> dict[Any, Any]:
+_Pairs = list[tuple[yaml.ScalarNode, yaml.Node]]
+
+
+def _parse_block(block: bytes) -> tuple[dict[Any, Any], _Pairs]:
+    """The block's mapping and its top-level (key, value) nodes, from one YAML parse."""
     try:
-        return load_mapping(block.decode("utf-8"), 2)[0]
+        return load_with_pairs(block.decode("utf-8"), 2)
     except (UnicodeDecodeError, YamlProblem) as exc:
         raise WriteBackError(f"frontmatter is not valid: {exc}") from None
 
@@ -204,7 +208,7 @@ def _reads_back(loaded: Any, intended: ScheduleValue) -> bool:
 _LINE_BREAKS = "\r\n\x85\u2028\u2029"
 
 
-def _value_spans(text: str, keys: set[str]) -> dict[str, list[tuple[int, int]]]:
+def _value_spans(text: str, keys: set[str], pairs: _Pairs) -> dict[str, list[tuple[int, int]]]:
     """Character spans ``[start, end)`` of each named top-level key's value, as YAML sees them.
 
     A scalar's span is the scalar itself (quotes, block indicator and content included),
@@ -213,10 +217,6 @@ def _value_spans(text: str, keys: set[str]) -> dict[str, list[tuple[int, int]]]:
     multi-line value containing ``#`` is refused: what looks like a comment there may
     be one, and it must never be dropped silently.
     """
-    try:
-        pairs = top_level_values(text)
-    except YamlProblem as exc:
-        raise WriteBackError(f"frontmatter is not valid: {exc}") from None
     spans: dict[str, list[tuple[int, int]]] = {}
     for key_node, node in pairs:
         key = str(key_node.value)
@@ -259,12 +259,19 @@ def _appended_line(text: str, key: str, span: tuple[int, int]) -> tuple[int, int
     return line_start, len(text) if line_end == -1 else line_end + 1
 
 
-def _verify(old: bytes, new: bytes, values: Mapping[str, ScheduleValue]) -> None:
+def _verify(
+    old: bytes,
+    new: bytes,
+    values: Mapping[str, ScheduleValue],
+    old_parsed: tuple[dict[Any, Any], _Pairs] | None,
+) -> None:
     """Re-parse the result: written keys read back as intended, every other byte unchanged.
 
     Independent of how the edit was made: the values' spans are located again by the
     YAML parser in both versions, and everything outside them (comments, blank lines,
-    other keys, delimiters, body) must be identical, byte for byte.
+    other keys, delimiters, body) must be identical, byte for byte.  ``old_parsed`` is
+    the old block's :func:`_parse_block` as the edit already computed it (each version
+    is parsed once).
     """
     op, np_ = split_note(old), split_note(new)
     old_body = old[op.body_start :]
@@ -279,8 +286,15 @@ def _verify(old: bytes, new: bytes, values: Mapping[str, ScheduleValue]) -> None
     if not problems:
         keys = set(values)
         old_text, new_text = op.block.decode("utf-8"), np_.block.decode("utf-8")
-        old_spans = _value_spans(old_text, keys) if op.has_frontmatter else {}
-        new_spans = _value_spans(new_text, keys)
+        if op.has_frontmatter and old_parsed is None:
+            old_parsed = _parse_block(op.block)
+        new_map, new_pairs = _parse_block(np_.block)
+        old_spans = (
+            _value_spans(old_text, keys, old_parsed[1])
+            if op.has_frontmatter and old_parsed is not None
+            else {}
+        )
+        new_spans = _value_spans(new_text, keys, new_pairs)
         new_cut: list[tuple[int, int]] = []
         appended: list[tuple[int, int]] = []
         for key, spans in new_spans.items():
@@ -299,12 +313,11 @@ def _verify(old: bytes, new: bytes, values: Mapping[str, ScheduleValue]) -> None
         old_cut = [span for spans in old_spans.values() for span in spans]
         if _cut(kept_text, new_cut) != _cut(old_text, old_cut):
             problems.append("bytes outside the edited values changed")
-        new_map = _parse_block(np_.block)
         for key, value in values.items():
             if not _reads_back(new_map.get(key, ...), value):
                 problems.append(f"{key} reads back as {new_map.get(key)!r}, not {value!r}")
-        if op.has_frontmatter:
-            old_map = _parse_block(op.block)
+        if op.has_frontmatter and old_parsed is not None:
+            old_map = old_parsed[0]
             others_old = {k: repr(v) for k, v in old_map.items() if k not in keys}
             if others_old != {k: repr(v) for k, v in new_map.items() if k not in keys}:
                 problems.append("values of other keys changed")
@@ -334,10 +347,11 @@ def write_schedule(data: bytes, values: Mapping[str, ScheduleValue]) -> bytes:
         block = b"---" + nl + b"".join(new_lines) + b"---" + nl
         new = parts.bom + block + data[len(parts.bom) :]
     else:
-        old_map = _parse_block(parts.block)
+        parsed = _parse_block(parts.block)
+        old_map = parsed[0]
         text = parts.block.decode("utf-8")
         date_style = _date_style(_lines(parts.block))
-        spans = _value_spans(text, set(values))
+        spans = _value_spans(text, set(values), parsed[1])
         for key in values:
             if key in old_map and key not in spans:
                 raise WriteBackError(f"cannot find the value of key {key!r} in the frontmatter")
@@ -362,7 +376,7 @@ def write_schedule(data: bytes, values: Mapping[str, ScheduleValue]) -> bytes:
                 out.append(f"{key}: {_emit(value, None, date_style)}" + nl.decode())
         new_block = "".join(out).encode("utf-8")
         new = data[: parts.block_start] + new_block + data[parts.block_end :]
-    _verify(data, new, values)
+    _verify(data, new, values, None if not parts.has_frontmatter else parsed)
     return new
 
 

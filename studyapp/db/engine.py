@@ -25,7 +25,7 @@ BUSY_TIMEOUT_MS = 5000
 #: The newest migration.  When the database is already there, start-up skips loading
 #: Alembic at all (~0.3 s); ``tests/db/test_migrations.py`` keeps this equal to the
 #: head of ``migrations/versions``.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 
 class DatabaseError(Exception):
@@ -45,9 +45,30 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
+    # FULL: a commit is on disk when it returns (WAL fsync per commit), as Anki does on
+    # every answer; NORMAL in WAL mode can lose the last commits on power loss.  The one
+    # commit that may be lost - a write-back's bookkeeping, which the start-up
+    # roll-forward redoes - lowers it for itself (``writeback._store_file_state``).
+    cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+#: ``id()`` of the driver connections whose user lowered ``synchronous`` (see
+#: :func:`_durable`).  A stale id reused by a new connection only costs one extra PRAGMA.
+lowered_sync: set[int] = set()
+
+
+def _durable(dbapi_connection: sqlite3.Connection, _record: Any, _proxy: Any) -> None:
+    """Every checkout starts at ``synchronous = FULL``, whatever its last user set.
+
+    The write-back's bookkeeping commit lowers it for itself (a lost one is redone at
+    start-up) and marks the connection; a pooled connection must never carry that into
+    an answer's commit.  Unmarked checkouts cost a dict lookup, not a statement.
+    """
+    if id(dbapi_connection) in lowered_sync:
+        lowered_sync.discard(id(dbapi_connection))
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
 
 
 def make_engine(db_path: Path | str, *, create: bool = True) -> Engine:
@@ -77,26 +98,39 @@ def make_engine(db_path: Path | str, *, create: bool = True) -> Engine:
                 "sqlite://", creator=connect, poolclass=QueuePool, pool_size=4, max_overflow=4
             )
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "checkout", _durable)
     event.listen(engine, "handle_error", _translator(str(db_path)))
     return engine
+
+
+def translate_error(db_path: str, original: BaseException) -> DatabaseError | None:
+    """The one-line :class:`DatabaseError` for an SQLite error users can act on, else None.
+
+    Shared by the engine's ``handle_error`` hook and the few statements of the review
+    hot path that run on the driver connection directly.
+    """
+    if not isinstance(original, sqlite3.OperationalError):
+        return None
+    message = str(original)
+    if "locked" in message or "busy" in message:
+        return DatabaseError(
+            f"{db_path}: database is locked by another program "
+            f"(waited {BUSY_TIMEOUT_MS // 1000} s); nothing was saved"
+        )
+    if "unable to open" in message or "no such table" in message or "disk I/O" in message:
+        return DatabaseError(
+            f"{db_path}: the database file was deleted or replaced while studyapp was "
+            "running; restart studyapp (schedules are restored from your notes)"
+        )
+    return None
 
 
 def _translator(db_path: str) -> Any:
     def translate(context: Any) -> None:
         original = context.original_exception
-        if not isinstance(original, sqlite3.OperationalError):
-            return
-        message = str(original)
-        if "locked" in message or "busy" in message:
-            raise DatabaseError(
-                f"{db_path}: database is locked by another program "
-                f"(waited {BUSY_TIMEOUT_MS // 1000} s); nothing was saved"
-            ) from original
-        if "unable to open" in message or "no such table" in message or "disk I/O" in message:
-            raise DatabaseError(
-                f"{db_path}: the database file was deleted or replaced while studyapp was "
-                "running; restart studyapp (schedules are restored from your notes)"
-            ) from original
+        error = translate_error(db_path, original)
+        if error is not None:
+            raise error from original
 
     return translate
 

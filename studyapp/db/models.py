@@ -59,6 +59,8 @@ class Note(Base):
             "missing",
             "parse_error",
         ),
+        # The dashboard's mastery per tag and per folder (migration 0005).
+        Index("ix_notes_stats", "missing", "folder", "mastery_level", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

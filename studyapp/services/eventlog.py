@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import threading
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,16 +88,19 @@ def _raw(session: Session) -> Any:
 
 
 def _next_id(session: Session) -> tuple[str, int]:
-    cursor = _raw(session).cursor()
-    row = cursor.execute(
-        "UPDATE local_device SET counter = counter + 1 WHERE id = 1 RETURNING device_id, counter"
-    ).fetchone()
+    return _next_id_raw(_raw(session))
+
+
+def _next_id_raw(raw: Any) -> tuple[str, int]:
+    cursor = raw.cursor()
+    sql = "UPDATE local_device SET counter = counter + 1 WHERE id = 1 RETURNING device_id, counter"
+    row = cursor.execute(sql).fetchone()
     if row is None:
-        ensure_device(session)
-        row = cursor.execute(
-            "UPDATE local_device SET counter = counter + 1 WHERE id = 1 "
-            "RETURNING device_id, counter"
-        ).fetchone()
+        cursor.execute(
+            "INSERT INTO local_device (id, device_id, counter) VALUES (1, ?, 0)",
+            (secrets.token_hex(6),),
+        )
+        row = cursor.execute(sql).fetchone()
     cursor.close()
     return str(row[0]), int(row[1])
 
@@ -207,7 +211,19 @@ def _emit(
     log_id: int | None = None,
 ) -> str:
     """Give ``body`` its id and time stamp, append it, index it in ``session``."""
-    device, counter = _next_id(session)
+    return _emit_raw(coll, _raw(session), body, scope=scope, log_id=log_id)
+
+
+def _emit_raw(
+    coll: Collection,
+    raw: Any,
+    body: dict[str, Any],
+    *,
+    scope: tuple[str | None, str | None, str | None],
+    log_id: int | None = None,
+) -> str:
+    """:func:`_emit` on the driver connection of the answer's own transaction."""
+    device, counter = _next_id_raw(raw)
     event = {"id": ev.event_id(device, counter), "dev": device, "n": counter, **body}
     event.setdefault("ts", coll.now().replace(tzinfo=None).isoformat(timespec="microseconds"))
     line = ev.encode(event)
@@ -216,15 +232,21 @@ def _emit(
         append_lines(coll, device, line, wait=False)
     except OSError:
         pending = True  # appended at the next start (flush_pending)
-    _insert_events(session, [(event, scope, log_id, pending)], line_of={event["id"]: line})
+    _insert_events_raw(raw, [(event, scope, log_id, pending)], line_of={event["id"]: line})
     return str(event["id"])
 
 
+_EventRow = tuple[dict[str, Any], tuple[str | None, str | None, str | None], int | None, bool]
+
+
 def _insert_events(
-    session: Session,
-    rows: list[tuple[dict[str, Any], tuple[str | None, str | None, str | None], int | None, bool]],
-    *,
-    line_of: dict[str, bytes] | None = None,
+    session: Session, rows: list[_EventRow], *, line_of: dict[str, bytes] | None = None
+) -> None:
+    _insert_events_raw(_raw(session), rows, line_of=line_of)
+
+
+def _insert_events_raw(
+    raw: Any, rows: list[_EventRow], *, line_of: dict[str, bytes] | None = None
 ) -> None:
     params = [
         (
@@ -248,7 +270,7 @@ def _insert_events(
     ]
     if not params:
         return
-    _raw(session).executemany(
+    raw.executemany(
         "INSERT OR IGNORE INTO events (event_id, device, counter, ts, type, note_path, kind, "
         "anchor, body, log_id, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params,
@@ -310,6 +332,61 @@ def log_answer(coll: Collection, session: Session, card: Card, log: ReviewLog) -
     note_path = card.note.path if card.note is not None else None
     body = _answer_body(log, note_path, card.anchor)
     _emit(coll, session, body, scope=(note_path, card.kind, card.anchor), log_id=log.id)
+
+
+def log_answer_raw(coll: Collection, raw: Any, log_id: int, card_id: int) -> None:
+    """:func:`log_answer` for the review hot path, inside its driver-level transaction.
+
+    Reads back the review-log row the answer just inserted (the one truth of what was
+    logged) and the card's note path and anchor, so the event is the same as the ORM
+    path's.
+    """
+    if not enabled(coll):
+        return
+    row = raw.execute(_ANSWER_ROW_SQL, (log_id, card_id)).fetchone()
+    (
+        reviewed_at, study_day, kind, grade, cram, rescheduled, session_id, duration_ms,
+        seed, response, correct, ef, interval, reps, lapses, due, last_review, first_seen,
+        note_values_before, anchor, note_path,
+    ) = row  # fmt: skip
+    before = SrsState(
+        ef_milli=ef,
+        interval=interval,
+        reps=reps,
+        lapses=lapses,
+        due=date.fromisoformat(due) if due else None,
+        last_review=date.fromisoformat(last_review) if last_review else None,
+    )
+    body: dict[str, Any] = {
+        "ts": datetime.fromisoformat(reviewed_at).isoformat(timespec="microseconds"),
+        "type": ev.ANSWER,
+        "note": note_path,
+        "kind": kind,
+        "anchor": anchor,
+        "day": study_day,
+        "grade": grade,
+        "cram": bool(cram),
+        "resched": bool(rescheduled),
+        "session": session_id,
+        "dur": duration_ms,
+        "seed": seed,
+        "resp": response,
+        "ok": None if correct is None else bool(correct),
+        "before": ev.state_to_json(before, date.fromisoformat(first_seen) if first_seen else None),
+    }
+    if note_values_before:
+        body["nv"] = json.loads(note_values_before)
+    _emit_raw(coll, raw, body, scope=(note_path, kind, anchor), log_id=log_id)
+
+
+_ANSWER_ROW_SQL = (
+    "SELECT l.reviewed_at, l.study_day, l.kind, l.grade, l.cram, l.rescheduled, l.session_id,"
+    " l.duration_ms, l.seed, l.response, l.correct, l.ef_before, l.interval_before,"
+    " l.reps_before, l.lapses_before, l.due_before, l.last_review_before,"
+    " l.first_seen_before, l.note_values_before, c.anchor, n.path"
+    " FROM review_log l JOIN cards c ON c.id = ?2 LEFT JOIN notes n ON n.id = c.note_id"
+    " WHERE l.id = ?1"
+)
 
 
 def log_undo(coll: Collection, session: Session, log: ReviewLog) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,13 +27,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from studyapp.core.atomic import WriteConflict, atomic_write, read_regular
+from studyapp.core.atomic import (
+    FileIdentity,
+    WriteConflict,
+    atomic_write,
+    file_identity,
+    read_regular,
+)
 from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note
 from studyapp.core.printable import printable
 from studyapp.core.schedule_edit import write_schedule
+from studyapp.db.engine import lowered_sync
 from studyapp.db.models import Note, ReviewLog
 from studyapp.services.collection import Collection
 
@@ -82,6 +89,29 @@ def read_settled(path: Path) -> bytes:
     return data
 
 
+def read_for_write(path: Path) -> tuple[bytes, FileIdentity]:
+    """The note's bytes and their file identity, for a write-back that replaces them.
+
+    Like :func:`read_settled` (a note saved within the quiet period is
+    :class:`NoteBusy`), but without the settle pause: the second look is taken by
+    ``atomic_write(..., expected_identity=...)`` right before the swap, after the temp
+    file is written and fsynced, so it is further apart than the pause was and costs
+    no sleep on every answer.  Any write in between - an editor's in-place save
+    included - makes the swap a :class:`WriteConflict` and the answer stays owed.
+    """
+    quiet = quiet_seconds()
+    before = os.stat(path)
+    age = time.time() - before.st_mtime
+    if quiet > 0 and -quiet < age < quiet:
+        raise NoteBusy(errno.EBUSY, "the note was saved by another program moments ago", str(path))
+    data = read_regular(path)
+    after = os.stat(path)
+    identity = file_identity(after)
+    if file_identity(before) != identity or len(data) != after.st_size:
+        raise NoteBusy(errno.EBUSY, "the note is being saved by another program", str(path))
+    return data, identity
+
+
 @dataclass(frozen=True)
 class WriteOutcome:
     status: str  # "done" | "deferred"
@@ -121,7 +151,7 @@ def resolve_note_path(coll: Collection, rel_path: str) -> Path:
     ``../x.md``, must never be read or written.  Raised as an ``OSError`` so the
     review is deferred with a message like any other file fault.
     """
-    root = os.path.realpath(coll.notes_dir)
+    root = coll.notes_root()
     path = coll.notes_dir / rel_path
     real = os.path.realpath(path)
     if not real.startswith(root.rstrip(os.sep) + os.sep):
@@ -137,7 +167,7 @@ def write_values(
     values: dict[str, Any],
     *,
     known: tuple[str, str] | None = None,
-    then: Callable[[Session, bytes, bytes], None] | None = None,
+    then: Callable[[sqlite3.Connection, bytes, bytes], None] | None = None,
 ) -> tuple[bytes, bytes]:
     """Apply ``values`` to the note's file; returns (head before, head after).
 
@@ -145,7 +175,7 @@ def write_values(
     Raises ``OSError`` (read-only, disk full, folder missing) for the caller to defer.
     ``known`` is the note's ``(path, content_sha256)`` as the caller just read them in
     its own transaction (saves a database round trip; later attempts re-read them).
-    ``then(session, head_before, head_after)`` runs in the transaction that records
+    ``then(connection, head_before, head_after)`` runs in the transaction that records
     the file's new state, so the caller's bookkeeping commits together with it.
     """
     from studyapp.services.importer import reimport_one
@@ -160,7 +190,7 @@ def write_values(
                     raise FileNotFoundError(f"note {note_id} is not in the database")
                 rel_path, known_sha = note.path, note.content_sha256
         path = resolve_note_path(coll, rel_path)
-        data = read_settled(path)
+        data, identity = read_for_write(path)
         current_sha = sha256_hex(data)
         if current_sha != known_sha:
             reimport_one(coll, rel_path)  # the user's edit becomes what we write into
@@ -168,7 +198,7 @@ def write_values(
         new_data = write_schedule(data, values)
         if new_data != data:
             try:
-                atomic_write(path, new_data, expected_sha256=current_sha)
+                atomic_write(path, new_data, None, expected_identity=identity)
             except WriteConflict:
                 if attempt == 2:
                     raise
@@ -183,9 +213,9 @@ def write_values(
 
 
 def _bind(
-    then: Callable[[Session, bytes, bytes], None], heads: tuple[bytes, bytes]
-) -> Callable[[Session], None]:
-    return lambda session: then(session, *heads)
+    then: Callable[[sqlite3.Connection, bytes, bytes], None], heads: tuple[bytes, bytes]
+) -> Callable[[sqlite3.Connection], None]:
+    return lambda conn: then(conn, *heads)
 
 
 def _store_file_state(
@@ -194,22 +224,36 @@ def _store_file_state(
     path: Path,
     data: bytes,
     values: dict[str, Any],
-    then: Callable[[Session], None] | None = None,
+    then: Callable[[sqlite3.Connection], None] | None = None,
 ) -> None:
+    """Record the note's new hash/mtime/size (and the values now in it) after a write.
+
+    ``data`` is what was just written, so it is hashed in memory, never re-read.  This
+    commit runs with ``synchronous = NORMAL``: losing it to a power cut leaves the row
+    ``pending`` and the start-up roll-forward redoes it (idempotent), so the fsync the
+    answer's own commit pays is not paid twice.
+    """
     st = os.stat(path)
-    with coll.session() as session, session.begin():
-        session.execute(
-            update(Note)
-            .where(Note.id == note_id)
-            .values(
-                content_sha256=sha256_hex(data),
-                mtime_ns=st.st_mtime_ns,
-                size=st.st_size,
-                **{k: v for k, v in values.items() if k in _NOTE_COLUMNS},
-            )
+    columns = {k: v for k, v in values.items() if k in _NOTE_COLUMNS}
+    sets = "".join(f", {k} = ?" for k in columns)
+    params = [
+        sha256_hex(data),
+        st.st_mtime_ns,
+        st.st_size,
+        *(v.isoformat() if isinstance(v, date) else v for v in columns.values()),
+        note_id,
+    ]
+    with coll.transaction() as conn:
+        # Before the first write of the transaction; the engine sets FULL again on the
+        # connection's next checkout (``db.engine._durable``).
+        lowered_sync.add(id(conn))
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(
+            f"UPDATE notes SET content_sha256 = ?, mtime_ns = ?, size = ?{sets} WHERE id = ?",
+            tuple(params),
         )
         if then is not None:
-            then(session)
+            then(conn)
 
 
 _NOTE_COLUMNS = {"last_reviewed", "next_review", "review_count", "mastery_level"}
@@ -240,16 +284,18 @@ def perform(
             values = decode_values(log.note_values_before if undoing else log.note_values_after)
         known = None
 
-    def mark_done(session: Session, before: bytes, after: bytes) -> None:
-        row = session.get(ReviewLog, log_id)
-        if row is not None:
-            if undoing:
-                row.writeback = "undone"
-            else:
-                row.writeback, row.writeback_error = "done", None
-                if row.fm_before is None:
-                    row.fm_before = before
-                row.fm_after = after
+    def mark_done(conn: sqlite3.Connection, before: bytes, after: bytes) -> None:
+        # One UPDATE, no ReviewLog object loaded just to set three columns.
+        if undoing:
+            conn.exec_driver_sql(
+                "UPDATE review_log SET writeback = 'undone' WHERE id = ?", (log_id,)
+            )
+        else:
+            conn.execute(
+                "UPDATE review_log SET writeback = 'done', writeback_error = NULL,"
+                " fm_before = coalesce(fm_before, ?), fm_after = ? WHERE id = ?",
+                (before, after, log_id),
+            )
 
     try:
         write_values(coll, note_id, values, known=known, then=mark_done)
@@ -269,6 +315,11 @@ def perform(
 
 def finish_pending(coll: Collection) -> list[str]:
     """Roll forward every write-back a crash or a fault left owed; returns messages."""
+    return finish_pending_counted(coll)[1]
+
+
+def finish_pending_counted(coll: Collection) -> tuple[int, list[str]]:
+    """:func:`finish_pending`, also saying how many rows were owed (0: nothing touched)."""
     with coll.session() as session:
         owed = list(
             session.scalars(
@@ -280,7 +331,7 @@ def finish_pending(coll: Collection) -> list[str]:
         outcome = perform(coll, log_id)
         if outcome.message:
             messages.append(outcome.message)
-    return messages
+    return len(owed), messages
 
 
 def _describe(exc: BaseException) -> str:

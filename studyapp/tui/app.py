@@ -126,6 +126,8 @@ class StudyApp(App[int]):
         super().__init__()
         self.ctx = ctx
         self.startup_import = startup_import
+        self._startup_owed = 0  # owed write-backs the start-up finished (0: none)
+        self._startup_merged = False  # the start-up merged another device's events
         self.seed_source = seed_source
         self.clock = clock
         self.study_day: date | None = ctx.coll.today_override
@@ -313,12 +315,14 @@ class StudyApp(App[int]):
     @work(thread=True, exclusive=True, group="startup")
     def startup(self) -> None:
         from studyapp.services.importer import import_notes
-        from studyapp.services.writeback import finish_pending
+        from studyapp.services.writeback import finish_pending_counted
 
         coll = self.ctx.coll
         day = coll.today()
         self.call_from_thread(self.set_study_day, day)
-        for message in finish_pending(coll):
+        owed, messages = finish_pending_counted(coll)
+        self._startup_owed = owed
+        for message in messages:
             self.call_from_thread(
                 self.notify, message, title="write-back", severity="warning", markup=False
             )
@@ -342,6 +346,7 @@ class StudyApp(App[int]):
         from studyapp.services.eventsync import merge
 
         merged = merge(coll)
+        self._startup_merged = merged.line() is not None
         if merged.line():
             self.call_from_thread(self.notify, merged.line(), title="sync", markup=False)
         # -- end issue 15 --
@@ -383,7 +388,11 @@ class StudyApp(App[int]):
     def startup_done(self, report: ImportReport) -> None:
         if self.dashboard is not None:
             self.dashboard.hide_import_progress()
-        self.refresh_dashboard()
+        changed = report.imported or report.updated or report.missing or report.moved
+        if changed or report.rejected or self._startup_owed or self._startup_merged:
+            # Nothing written, merged or re-imported: the numbers on screen are already
+            # the database's (at 10k notes a reload is ~0.2 s of the start-up).
+            self.refresh_dashboard()
         if self.ctx.coll.settings.watch_notes:
             self.watch_notes_folder()
         if report.rejected:

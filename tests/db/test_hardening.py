@@ -325,10 +325,13 @@ def test_racing_writers_on_a_new_database_never_print_sql(tmp_path: Path) -> Non
             _out, err = proc.communicate(timeout=60)
             text = err.decode()
             assert "Traceback" not in text and "already exists" not in text, text
+            # The loser meets the writer lock, or (on a loaded machine, while the winner's
+            # first transaction runs past the 5 s busy timeout) SQLite's lock: either
+            # way one line naming the lock, never SQL.
             assert proc.returncode == 0 or (
                 proc.returncode == 2
                 and text.count("\n") == 1
-                and "in use by another studyapp" in text
+                and ("in use by another studyapp" in text or "database is locked" in text)
             ), text
 
 
