@@ -15,6 +15,7 @@ through :mod:`studyapp.services.writeback` (atomic, only those lines).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,8 +191,12 @@ def _refuse_losing_rows(result: ev.ReplayResult) -> None:
         )
 
 
-def rebuild(coll: Collection) -> SyncReport:
-    """Drop the scheduling state the log knows and replay every device's log."""
+def rebuild(coll: Collection, *, timings: dict[str, float] | None = None) -> SyncReport:
+    """Drop the scheduling state the log knows and replay every device's log.
+
+    ``timings`` (the benchmark's) receives the seconds spent in each phase.
+    """
+    lap = _Laps(timings)
     report = SyncReport(rebuilt=True)
     if not eventlog.enabled(coll):
         raise RebuildError(
@@ -204,9 +209,11 @@ def rebuild(coll: Collection) -> SyncReport:
         _own, _created = eventlog.ensure_device(session)
         eventlog.backfill(coll, session)  # rows the log lacks would otherwise be lost
         eventfiles.flush_pending(coll, session)
+        lap("prepare")
         # every event: the files' (decoded once) and those only the database has
         # (not appended yet); the events table is then written once, with log ids
         pairs = eventfiles.read_files(coll, session, report, from_start=True)
+        lap("read_decode")
         raw_of = {e["id"]: line for e, line in pairs}
         parsed = {e["id"]: e for e, _line in pairs}
         pending: set[str] = set()
@@ -226,7 +233,9 @@ def rebuild(coll: Collection) -> SyncReport:
             session, paths, True, skip_events=True
         )
         events = list(renamed.values())
+        lap("load_scope")
         result = ev.replay(events, starts, notes)
+        lap("replay")
         report.unresolved = len(result.unresolved)
         _refuse_losing_rows(result)
         devices = {e["dev"] for e in events if e["type"] == ev.ANSWER}
@@ -236,6 +245,7 @@ def rebuild(coll: Collection) -> SyncReport:
             coll, session, result, ids, note_ids, full=True, link_events=False
         )
         eventapply.owe(session, owed)
+        lap("write_cards_log")
         log_of = {eid: log_id for log_id, eid in links}
         eventlog._insert_events(
             session,
@@ -251,6 +261,23 @@ def rebuild(coll: Collection) -> SyncReport:
             line_of=raw_of,
         )
         session.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default
+        lap("write_events")
+    lap("commit")
     _refresh_fsrs(coll)
     eventapply.write_notes(coll, report)
+    lap("notes_files")
     return report
+
+
+class _Laps:
+    """Seconds per phase into ``timings`` (nothing when ``None``): the benchmark's breakdown."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
+            self.last = now
