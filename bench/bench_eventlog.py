@@ -167,7 +167,13 @@ def write_log(coll: Collection, answers: int) -> int:
 
 
 def _open_imported(work: Path) -> Collection:
-    """A deleted database, the notes imported again: what ``rebuild`` starts from."""
+    """A deleted database, the notes imported again: what ``rebuild`` starts from.
+
+    The notes folder is put back as the log was written first: a rebuild writes the
+    notes' schedule lines, and the next run must start from the same files.
+    """
+    shutil.rmtree(work / "notes")
+    shutil.copytree(work / "notes.pristine", work / "notes")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{work / 'db.sqlite3'}{suffix}").unlink(missing_ok=True)
     coll = Collection.open(work / "db.sqlite3", work / "notes", today_override=DAY, clock=clock)
@@ -243,6 +249,8 @@ def bench_rebuild(work: Path, answers: int, runs: int) -> dict[str, object]:
     n_cards = write_log(coll, answers)
     logs = sorted(eventlog.log_dir(coll).glob("*.jsonl"))
     coll.close()
+    shutil.rmtree(work / "notes.pristine", ignore_errors=True)
+    shutil.copytree(work / "notes", work / "notes.pristine")
     seconds: list[float] = []
     phases: list[dict[str, float]] = []
     sums: set[str] = set()
