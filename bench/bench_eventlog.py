@@ -19,6 +19,7 @@ Run: ``PYTHONPATH=. python bench/bench_eventlog.py [--answers 100000] [--appends
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
@@ -207,17 +208,20 @@ def digest(coll: Collection) -> str:
 def floor_baseline(work: Path, logs: list[Path], answers: int) -> dict[str, float]:
     """What no rebuild can beat, measured in the same run on the same data.
 
-    ``read_loads_s``: read the log files and ``json.loads`` each line, nothing else.
+    ``read_loads_s``: read the log files and ``json.loads`` each line, nothing else
+    (garbage collection paused, as during the rebuild).
     ``insert_s``: one ``executemany`` of the rebuilt review_log rows (every column) into
     an empty copy of the table (its indexes included) in a new database with the app's
     pragmas, committed.
     """
+    gc.disable()  # as rebuild does (eventsync._gc_paused): the floor at its fastest
     t0 = time.perf_counter()
     decoded = []
     for log in logs:
         with open(log, "rb") as handle:
             decoded.extend(json.loads(line) for line in handle.read().splitlines())
     read_loads = time.perf_counter() - t0
+    gc.enable()
     assert len(decoded) >= answers
     with sqlite3.connect(work / "db.sqlite3") as src:
         ddl = [
