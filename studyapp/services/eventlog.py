@@ -246,6 +246,12 @@ def _insert_events(
         )
         for e, scope, log_id, pending in rows
     ]
+    insert_event_rows(session, params)
+
+
+def insert_event_rows(session: Session, params: list[tuple[Any, ...]]) -> None:
+    """``events`` rows as tuples: event id, device, counter, ts, type, note path, kind,
+    anchor, body (the line as in the file), log id, pending."""
     if not params:
         return
     _raw(session).executemany(

@@ -224,10 +224,7 @@ def rebuild(coll: Collection, *, timings: dict[str, float] | None = None) -> Syn
         raise RebuildError(
             "the event log is off (config log_in_notes false): nothing to rebuild from"
         )
-    with _gc_paused(), coll.session() as session, session.begin():
-        # 100k answers write ~100 MB of pages: a bigger page cache for this connection
-        # keeps the index updates in memory (the 2 MB default thrashes).
-        session.connection().exec_driver_sql("PRAGMA cache_size = -262144")
+    with _gc_paused(), coll.session() as session, session.begin(), _bulk_pragmas(session):
         _own, _created = eventlog.ensure_device(session)
         eventlog.backfill(coll, session)  # rows the log lacks would otherwise be lost
         eventfiles.flush_pending(coll, session)
@@ -270,28 +267,60 @@ def rebuild(coll: Collection, *, timings: dict[str, float] | None = None) -> Syn
         eventapply.owe(session, owed)
         lap("write_cards_log")
         log_of = {eid: log_id for log_id, eid in links}
-        eventlog._insert_events(
-            session,
-            [
-                (
-                    e,
-                    eventfiles.scope(session, renamed[eid], renamed),
-                    log_of.get(eid),
-                    eid in pending,
+        # the rows straight from the events: the card events' scope inline (as
+        # eventlog.scope_of), the others (undo, reset, move) through eventfiles.scope
+        card_types = (ev.ANSWER, ev.BURY, ev.SUSPEND)
+        rows: list[tuple[Any, ...]] = []
+        for eid, e in parsed.items():
+            r = renamed[eid]
+            if r["type"] in card_types:
+                scope: tuple[str | None, str | None, str | None] = (
+                    r.get("note"),
+                    r.get("kind"),
+                    r.get("anchor"),
                 )
-                for eid, e in parsed.items()
-            ],
-            line_of=raw_of,
-        )
+            else:
+                scope = eventfiles.scope(session, r, renamed)
+            rows.append(
+                (
+                    eid,
+                    e["dev"],
+                    e["n"],
+                    e["ts"],
+                    e["type"],
+                    *scope,
+                    raw_of[eid].decode("utf-8").rstrip("\r\n"),
+                    log_of.get(eid),
+                    int(eid in pending),
+                )
+            )
+        eventlog.insert_event_rows(session, rows)
         for sql in recreate:
             session.connection().exec_driver_sql(sql)
-        session.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default
         lap("write_events")
     lap("commit")
     _refresh_fsrs(coll)
     eventapply.write_notes(coll, report)
     lap("notes_files")
     return report
+
+
+@contextlib.contextmanager
+def _bulk_pragmas(session: Session) -> Iterator[None]:
+    """This connection only, for the rebuild: a big page cache, temporary sorts in memory.
+
+    100k answers write ~100 MB of pages: a 256 MB cache keeps them in memory until the
+    commit (the 2 MB default thrashes), and the index builds sort in memory.  Restored
+    even when the rebuild fails: the connection goes back to the pool.
+    """
+    conn = session.connection()
+    conn.exec_driver_sql("PRAGMA cache_size = -262144")
+    conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default
+        conn.exec_driver_sql("PRAGMA temp_store = DEFAULT")
 
 
 def _drop_secondary_indexes(session: Session, tables: tuple[str, ...]) -> list[str]:
