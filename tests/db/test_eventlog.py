@@ -502,7 +502,7 @@ def _schema(coll: Collection) -> list[tuple[Any, ...]]:
 def test_rebuild_keeps_every_index_and_a_refused_one_changes_nothing(
     coll: Collection, notes_dir: Path
 ) -> None:
-    """The rebuild drops review_log's and events' plain indexes around its bulk insert."""
+    """The schema and every row survive a rebuild, and a rebuild refused half-way."""
     import_notes(coll)
     eventsync.merge(coll)
     service = ReviewService(coll)
@@ -516,7 +516,7 @@ def test_rebuild_keeps_every_index_and_a_refused_one_changes_nothing(
     eventsync.rebuild(coll)
     assert _schema(coll) == schema
     assert snapshot(coll) == before
-    # an answer for a card this database lacks: refused after the indexes were dropped
+    # an answer for a card this database lacks: refused after the events were deleted
     stray = {
         "id": "0ther0device-1",
         "dev": "0ther0device",
