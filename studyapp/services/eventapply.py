@@ -153,6 +153,42 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+class _IsoDays(dict[date | None, str | None]):
+    """``_iso`` memoised: a log's 100,000 rows carry six dates each over a few hundred days."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, day: date | None) -> str | None:
+        text_ = self[day] = _iso(day)
+        return text_
+
+
+class _Encoded:
+    """``writeback.encode_values`` memoised (most rows repeat a mastery level or values).
+
+    Keyed on ``repr`` of the mastery level, not the float: ``1 == 1.0`` and
+    ``0.0 == -0.0``, but JSON writes them apart.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[Any, ...], str] = {}
+
+    def values(self, v: ev.NoteValues) -> str:
+        key = (v.last_reviewed, v.next_review, v.review_count, repr(v.mastery_level))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = writeback.encode_values(v.to_dict())
+        return found
+
+    def mastery(self, level: float | None) -> str:
+        key = (repr(level),)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = writeback.encode_values({"mastery_level": level})
+        return found
+
+
 def apply(
     coll: Collection,
     session: Session,
@@ -232,27 +268,30 @@ def apply(
         next_id = int(
             conn.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM review_log").scalar_one()
         )
+    iso = _IsoDays()
+    encoded = _Encoded()
     for row in result.rows:
         e = row.event
         card_id, note_id = ids[row.key]
-        vb = writeback.encode_values(row.values_before.to_dict()) if row.values_before else None
-        va = writeback.encode_values(row.values_after.to_dict()) if row.values_after else None
+        vb = encoded.values(row.values_before) if row.values_before else None
+        va = encoded.values(row.values_after) if row.values_after else None
         if row.mastery_after is not None:  # a table/calc answer owed only mastery_level
-            vb = writeback.encode_values({"mastery_level": row.mastery_before})
-            va = writeback.encode_values({"mastery_level": row.mastery_after})
+            vb = encoded.mastery(row.mastery_before)
+            va = encoded.mastery(row.mastery_after)
+        before, after = row.before, row.after
         computed = (
-            row.before.ef_milli,
-            row.after.ef_milli,
-            row.before.interval,
-            row.after.interval,
-            row.before.reps,
-            row.after.reps,
-            row.before.lapses,
-            row.after.lapses,
-            _iso(row.before.due),
-            _iso(row.after.due),
-            _iso(row.before.last_review),
-            _iso(row.first_seen_before),
+            before.ef_milli,
+            after.ef_milli,
+            before.interval,
+            after.interval,
+            before.reps,
+            after.reps,
+            before.lapses,
+            after.lapses,
+            iso[before.due],
+            iso[after.due],
+            iso[before.last_review],
+            iso[row.first_seen_before],
             vb,
             va,
             int(row.undone),

@@ -268,6 +268,12 @@ def _insert_events_raw(
         )
         for e, scope, log_id, pending in rows
     ]
+    insert_event_rows(session, params)
+
+
+def insert_event_rows(session: Session, params: list[tuple[Any, ...]]) -> None:
+    """``events`` rows as tuples: event id, device, counter, ts, type, note path, kind,
+    anchor, body (the line as in the file), log id, pending."""
     if not params:
         return
     raw.executemany(

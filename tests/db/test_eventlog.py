@@ -487,3 +487,51 @@ def test_a_note_the_merge_could_not_write_is_written_at_the_next_start(
     with one.session() as s:
         assert s.connection().exec_driver_sql("SELECT count(*) FROM notes_owed").scalar_one() == 0
     one.close()
+
+
+def _schema(coll: Collection) -> list[tuple[Any, ...]]:
+    with coll.session() as s:
+        return [
+            tuple(r)
+            for r in s.connection().exec_driver_sql(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+            )
+        ]
+
+
+def test_rebuild_keeps_every_index_and_a_refused_one_changes_nothing(
+    coll: Collection, notes_dir: Path
+) -> None:
+    """The schema and every row survive a rebuild, and a rebuild refused half-way."""
+    import_notes(coll)
+    eventsync.merge(coll)
+    service = ReviewService(coll)
+    sid = new_session_id()
+    for item in service.due_items()[:5]:
+        service.record(item.card_id, 4, session_id=sid)
+    schema = _schema(coll)
+    assert any(r[0] == "index" and r[2] == "review_log" and r[3] for r in schema)
+    assert any(r[0] == "index" and r[2] == "events" and r[3] for r in schema)
+    before = snapshot(coll)
+    eventsync.rebuild(coll)
+    assert _schema(coll) == schema
+    assert snapshot(coll) == before
+    # an answer for a card this database lacks: refused after the events were deleted
+    stray = {
+        "id": "0ther0device-1",
+        "dev": "0ther0device",
+        "n": 1,
+        "ts": "2026-11-25T09:00:00.000000",
+        "type": "answer",
+        "note": "not/here.md",
+        "kind": "note",
+        "anchor": "",
+        "day": "2026-11-25",
+        "grade": 4,
+    }
+    log = notes_dir / ".studyapp" / "log" / "0ther0device.jsonl"
+    log.write_text(json.dumps(stray) + "\n", encoding="utf-8")
+    with pytest.raises(eventsync.RebuildError):
+        eventsync.rebuild(coll)
+    assert _schema(coll) == schema
+    assert snapshot(coll) == before
