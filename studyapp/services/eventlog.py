@@ -268,12 +268,17 @@ def _insert_events_raw(
         )
         for e, scope, log_id, pending in rows
     ]
-    insert_event_rows(session, params)
+    insert_event_rows_raw(raw, params)
 
 
 def insert_event_rows(session: Session, params: list[tuple[Any, ...]]) -> None:
     """``events`` rows as tuples: event id, device, counter, ts, type, note path, kind,
     anchor, body (the line as in the file), log id, pending."""
+    insert_event_rows_raw(_raw(session), params)
+
+
+def insert_event_rows_raw(raw: Any, params: list[tuple[Any, ...]]) -> None:
+    """:func:`insert_event_rows` on a driver connection (the answer's own transaction)."""
     if not params:
         return
     raw.executemany(
