@@ -63,7 +63,8 @@ class DashboardScreen(Screen[None]):
         ),
         Binding("n", "app.notes", "notes", id="dashboard.notes"),
         Binding("t", "app.stats", "stats", id="dashboard.stats"),
-        Binding("i", "app.import_notes", "import", id="dashboard.import"),
+        # In help (?) and the palette; in the footer it pushed "^q quit" past 80 columns.
+        Binding("i", "app.import_notes", "import", show=False, id="dashboard.import"),
         Binding(
             "p",
             "problems",
