@@ -1,4 +1,4 @@
-"""Two partial indexes for the dashboard: new cards by note, and the "hardest" cards.
+"""Three partial indexes for the dashboard: new cards by note, scheduled cards, "hardest".
 
 ``due_items()`` asks, for each note, whether it has a new card it may show today (one
 EXISTS probe per note).  Through ``ix_cards_note_id`` each probe read the first card's
@@ -6,7 +6,9 @@ table row to test ``retired``/``suspended``/``kind``/``buried_until``/``due``: 2
 the 10k-note dashboard.  This index (new cards only, the probe's columns) answers it from
 the index: 9 ms.  ``ix_cards_hard`` holds only the cards the dashboard's "hardest" list
 can show (reviewed, with lapses or failing): it replaced a walk over every reviewed
-card's table row (10-20 ms at 5,000 reviewed cards, growing with them).  Only an index is added (no table copy), so no review-log row is touched;
+card's table row (10-20 ms at 5,000 reviewed cards, growing with them).  ``ix_cards_scheduled`` covers stats()' read of every scheduled
+card's due day and interval (the interval is not in the queue's covering index, so each
+card's table row was read): 12 ms -> 3 ms at 5,000 scheduled cards.  Only an index is added (no table copy), so no review-log row is touched;
 batch mode and foreign keys off as for every migration.
 
 Revision ID: 0007
@@ -36,6 +38,12 @@ def upgrade() -> None:
             sqlite_where=sa.text("due IS NULL"),
         )
         batch_op.create_index(
+            "ix_cards_scheduled",
+            ["retired", "suspended", "due", "interval", "note_id", "kind"],
+            unique=False,
+            sqlite_where=sa.text("due IS NOT NULL"),
+        )
+        batch_op.create_index(
             "ix_cards_hard",
             ["retired", "lapses", "reps", "ef_milli"],
             unique=False,
@@ -46,4 +54,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("cards", schema=None) as batch_op:
         batch_op.drop_index("ix_cards_hard")
+        batch_op.drop_index("ix_cards_scheduled")
         batch_op.drop_index("ix_cards_new_note")

@@ -134,6 +134,17 @@ class Card(Base):
             "buried_until",
             sqlite_where=text("due IS NULL"),
         ),
+        # stats()' scheduled cards (due day, interval) from the index alone.
+        Index(
+            "ix_cards_scheduled",
+            "retired",
+            "suspended",
+            "due",
+            "interval",
+            "note_id",
+            "kind",
+            sqlite_where=text("due IS NOT NULL"),
+        ),
         # Only the cards stats()' "hardest" list can show (reviewed, lapsed or failing).
         Index(
             "ix_cards_hard",
