@@ -6,9 +6,13 @@ table row to test ``retired``/``suspended``/``kind``/``buried_until``/``due``: 2
 the 10k-note dashboard.  This index (new cards only, the probe's columns) answers it from
 the index: 9 ms.  ``ix_cards_hard`` holds only the cards the dashboard's "hardest" list
 can show (reviewed, with lapses or failing): it replaced a walk over every reviewed
-card's table row (10-20 ms at 5,000 reviewed cards, growing with them).  ``ix_cards_scheduled`` covers stats()' read of every scheduled
-card's due day and interval (the interval is not in the queue's covering index, so each
-card's table row was read): 12 ms -> 3 ms at 5,000 scheduled cards.  Only an index is added (no table copy), so no review-log row is touched;
+card's table row (10-20 ms at 5,000 reviewed cards, growing with them).
+``ix_cards_scheduled`` covers stats()' read of every scheduled card's due day and
+interval (the interval is not in the queue's covering index, so each card's
+table row was read): 12 ms -> 3 ms at 5,000 scheduled cards.  It has
+``ix_cards_due_cover``'s columns first, so the queue's due read, which the planner then
+takes through this smaller index, stays covered and in ORDER BY due, id order.  Only
+indexes are added (no table copy), so no review-log row is touched;
 batch mode and foreign keys off as for every migration.
 
 Revision ID: 0007
@@ -39,7 +43,17 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_cards_scheduled",
-            ["retired", "suspended", "due", "interval", "note_id", "kind"],
+            [
+                "retired",
+                "suspended",
+                "due",
+                "id",
+                "buried_until",
+                "note_id",
+                "kind",
+                "sibling_key",
+                "interval",
+            ],
             unique=False,
             sqlite_where=sa.text("due IS NOT NULL"),
         )

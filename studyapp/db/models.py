@@ -134,15 +134,19 @@ class Card(Base):
             "buried_until",
             sqlite_where=text("due IS NULL"),
         ),
-        # stats()' scheduled cards (due day, interval) from the index alone.
+        # ix_cards_due_cover's columns + interval, scheduled cards only: the queue's due
+        # read and stats()' scheduled cards (due day, interval) from the index alone.
         Index(
             "ix_cards_scheduled",
             "retired",
             "suspended",
             "due",
-            "interval",
+            "id",
+            "buried_until",
             "note_id",
             "kind",
+            "sibling_key",
+            "interval",
             sqlite_where=text("due IS NOT NULL"),
         ),
         # Only the cards stats()' "hardest" list can show (reviewed, lapsed or failing).
