@@ -124,6 +124,40 @@ class Card(Base):
         Index("ix_cards_last_review", "last_review"),
         # New cards in queue order, per kind: today's few are read without a sort.
         Index("ix_cards_new", "kind", "id", sqlite_where=text("due IS NULL")),
+        # The queue's "has this note a new card it may show" probe, from the index alone.
+        Index(
+            "ix_cards_new_note",
+            "note_id",
+            "retired",
+            "suspended",
+            "kind",
+            "buried_until",
+            sqlite_where=text("due IS NULL"),
+        ),
+        # ix_cards_due_cover's columns + interval, scheduled cards only: the queue's due
+        # read and stats()' scheduled cards (due day, interval) from the index alone.
+        Index(
+            "ix_cards_scheduled",
+            "retired",
+            "suspended",
+            "due",
+            "id",
+            "buried_until",
+            "note_id",
+            "kind",
+            "sibling_key",
+            "interval",
+            sqlite_where=text("due IS NOT NULL"),
+        ),
+        # Only the cards stats()' "hardest" list can show (reviewed, lapsed or failing).
+        Index(
+            "ix_cards_hard",
+            "retired",
+            "lapses",
+            "reps",
+            "ef_milli",
+            sqlite_where=text("last_review IS NOT NULL AND (lapses > 0 OR reps = 0)"),
+        ),
         Index(
             "ix_cards_due_cover",
             # id right after due: the queue's ORDER BY due, id is read in index order.
