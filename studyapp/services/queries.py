@@ -17,7 +17,8 @@ from sqlalchemy import String, func, select, text, type_coerce
 from studyapp.core.srs import forecast, retention, streak
 from studyapp.db.models import Card, ImportProblem, Note, NoteTag, ReviewLog, Tag
 from studyapp.services.collection import Collection
-from studyapp.services.review import ReviewService, _driver_rows
+from studyapp.services.queue import driver_rows
+from studyapp.services.review import ReviewService
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
         days: dict[str, date] = {}
         scheduled = [
             (days.get(d) or days.setdefault(d, date.fromisoformat(d)), interval, k)
-            for d, interval, k in _driver_rows(session, active.where(Card.due.is_not(None)))
+            for d, interval, k in driver_rows(session, active.where(Card.due.is_not(None)))
         ]
         # Counted without stepping through the ~all-new cards: SQLite counts a whole
         # table from its b-tree pages (no WHERE), and the retired, suspended and

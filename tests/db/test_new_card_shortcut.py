@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.services import review as review_mod
+from studyapp.services import queue as queue_mod
 from studyapp.services.importer import import_notes
 from studyapp.services.review import ReviewService, new_session_id
 
@@ -49,9 +49,9 @@ def test_shortcut_and_full_read_give_the_same_queue(
     svc = ReviewService(coll)
     session_id = new_session_id()
     for _day_round in range(3):
-        monkeypatch.setattr(review_mod, "_HEAD_SLACK", 8)
+        monkeypatch.setattr(queue_mod, "_HEAD_SLACK", 8)
         quick = svc.due_items()
-        monkeypatch.setattr(review_mod, "_HEAD_SLACK", 10**9)
+        monkeypatch.setattr(queue_mod, "_HEAD_SLACK", 10**9)
         assert quick == svc.due_items()
         for item in quick[:7]:
             svc.record(item.card_id, 4, session_id=session_id)
