@@ -13,21 +13,19 @@ import functools
 import json
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
-
-from studyapp.core.atomic import WriteConflict, atomic_write
-from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.core.mastery import combine_mastery, mastery_changed
 from studyapp.core.scheduler import Sm2Scheduler
 from studyapp.core.srs import SrsState, card_mastery
-from studyapp.db.models import Card, Note, ReviewLog
+from studyapp.db.models import Card
 from studyapp.services import eventlog, exams, writeback
+from studyapp.services.card_actions import CardActions
 from studyapp.services.collection import Collection
 from studyapp.services.queue import DueQueue
 from studyapp.services.scheduler import active_scheduler, card_schedule, store_schedule
+from studyapp.services.undo import UndoActions
 
 
 @dataclass(frozen=True)
@@ -56,15 +54,6 @@ class AnswerResult:
     writeback: str  # none | done | deferred
     message: str | None = None
     note_mastery: float | None = None
-
-
-@dataclass(frozen=True)
-class UndoResult:
-    log_id: int
-    card_id: int
-    grade: int
-    restored_file: bool
-    message: str | None = None
 
 
 def interval_label(days: int) -> str:
@@ -195,7 +184,7 @@ class _CardRow:
         )
 
 
-class ReviewService(DueQueue):
+class ReviewService(CardActions, UndoActions, DueQueue):
     def __init__(self, coll: Collection) -> None:
         self.coll = coll
 
@@ -429,169 +418,3 @@ class ReviewService(DueQueue):
             else:
                 facts.append(value)
         return combine_mastery(note_value, facts, reviewed=reviewed)
-
-    # -- undo ----------------------------------------------------------------------
-    def undo_last(self, session_id: str | None = None, *, cram: bool = False) -> UndoResult | None:
-        """Revert the last answer of a session: DB state and note bytes.
-
-        Without ``session_id``: the latest review session (``cram=False``, the default)
-        or the latest cram quiz (``cram=True``), so ``studyapp undo`` after a cram quiz
-        still undoes the last real review.  Repeated calls walk back through that
-        session's answers.
-        """
-        with self.coll.session() as session:
-            if session_id is None:
-                session_id = session.scalar(
-                    select(ReviewLog.session_id)
-                    .where(ReviewLog.cram.is_(cram))
-                    .order_by(ReviewLog.id.desc())
-                    .limit(1)
-                )
-                if session_id is None:
-                    return None
-            log = session.scalars(
-                select(ReviewLog)
-                .where(
-                    ReviewLog.session_id == session_id,
-                    ReviewLog.undone.is_(False),
-                    ReviewLog.cram.is_(cram),
-                )
-                .order_by(ReviewLog.id.desc())
-                .limit(1)
-            ).first()
-            if log is None:
-                return None
-            log_id = log.id
-        return self._undo(log_id)
-
-    def _undo(self, log_id: int) -> UndoResult:
-        with self.coll.session() as session, session.begin():
-            log = session.get(ReviewLog, log_id)
-            assert log is not None
-            card = session.get(Card, log.card_id)
-            assert card is not None
-            if log.rescheduled:
-                card.ef_milli, card.interval, card.reps = (
-                    log.ef_before,
-                    log.interval_before,
-                    log.reps_before,
-                )
-                card.lapses, card.due = log.lapses_before, log.due_before
-                card.last_review, card.first_seen = log.last_review_before, log.first_seen_before
-                card.fsrs_stability = log.fsrs_stability_before  # issue 14
-                card.fsrs_difficulty = log.fsrs_difficulty_before
-            log.undone = True
-            eventlog.log_undo(self.coll, session, log)  # issue 15: the notes' event log
-            owed_file = log.writeback == "done"
-            if log.writeback in ("pending", "deferred"):
-                log.writeback = "cancelled"  # the file never got it
-            if owed_file:
-                log.writeback = "undo_pending"
-            if card.note is not None and log.rescheduled:
-                session.flush()
-                card.note.mastery_level = self._note_mastery(
-                    session.connection().connection.driver_connection, card.note.id
-                )
-            fm_before, fm_after, note_id = log.fm_before, log.fm_after, log.note_id
-            grade, card_id = log.grade, log.card_id
-        restored, message = False, None
-        if owed_file and note_id is not None:
-            restored = self._restore_head(note_id, fm_before, fm_after, log_id)
-            if not restored:
-                outcome = writeback.perform(self.coll, log_id)
-                restored, message = outcome.status == "done", outcome.message
-        return UndoResult(log_id, card_id, grade, restored, message)
-
-    def _restore_head(
-        self, note_id: int, fm_before: bytes | None, fm_after: bytes | None, log_id: int
-    ) -> bool:
-        """Swap the frontmatter head back byte for byte when the file still has ours."""
-        if fm_before is None or fm_after is None:
-            return False
-        with self.coll.session() as session:
-            note = session.get(Note, note_id)
-            if note is None:
-                return False
-            try:
-                path = writeback.resolve_note_path(self.coll, note.path)
-            except OSError:
-                return False
-            values_before = writeback.decode_values(
-                session.get(ReviewLog, log_id).note_values_before  # type: ignore[union-attr]
-            )
-        try:
-            data = writeback.read_settled(path)
-        except OSError:
-            return False
-        if not data.startswith(fm_after) or writeback.head_of(data) != fm_after:
-            return False
-        restored = fm_before + data[len(fm_after) :]
-        try:
-            atomic_write(path, restored, expected_sha256=sha256_hex(data))
-        except (OSError, WriteConflict):
-            return False
-        writeback._store_file_state(self.coll, note_id, path, restored, values_before)
-        with self.coll.session() as session, session.begin():
-            row = session.get(ReviewLog, log_id)
-            if row is not None:
-                row.writeback = "undone"
-        return True
-
-    # -- card management -------------------------------------------------------------
-    def bury(self, card_id: int, days: int = 1) -> None:
-        """Hide a card until ``days`` study days from now (``s`` in the review screen)."""
-        until = self.coll.today() + timedelta(days=days)
-        with self.coll.session() as session, session.begin():
-            session.execute(update(Card).where(Card.id == card_id).values(buried_until=until))
-            eventlog.log_card_flag(self.coll, session, card_id, until=until)  # issue 15
-
-    def bury_note(self, note_id: int, days: int = 1) -> dict[int, date | None]:
-        """Bury every card of a note (``=`` in a review); returns the previous values for undo."""
-        until = self.coll.today() + timedelta(days=days)
-        with self.coll.session() as session, session.begin():
-            before = {
-                card_id: buried
-                for card_id, buried in session.execute(
-                    select(Card.id, Card.buried_until).where(Card.note_id == note_id)
-                )
-            }
-            session.execute(update(Card).where(Card.note_id == note_id).values(buried_until=until))
-        return before
-
-    def restore_buried(self, values: dict[int, date | None]) -> None:
-        """Put back ``buried_until`` values returned by :meth:`bury_note` (its undo)."""
-        with self.coll.session() as session, session.begin():
-            for card_id, buried in values.items():
-                session.execute(update(Card).where(Card.id == card_id).values(buried_until=buried))
-
-    def set_suspended(self, card_id: int, suspended: bool) -> None:
-        with self.coll.session() as session, session.begin():
-            session.execute(update(Card).where(Card.id == card_id).values(suspended=suspended))
-            eventlog.log_card_flag(self.coll, session, card_id, on=suspended)  # issue 15
-
-    def reset_note(self, note_id: int) -> int:
-        """Forget the progress of a note's cards (history kept); returns the cards reset."""
-        from studyapp.core.srs import initial_ef
-
-        with self.coll.session() as session, session.begin():
-            note = session.get(Note, note_id)
-            if note is None:
-                raise KeyError(note_id)
-            ef = initial_ef(note.difficulty)
-            result = session.execute(
-                update(Card)
-                .where(Card.note_id == note_id)
-                .values(
-                    ef_milli=ef,
-                    interval=0,
-                    reps=0,
-                    lapses=0,
-                    due=None,
-                    last_review=None,
-                    fsrs_stability=None,
-                    fsrs_difficulty=None,
-                )
-            )
-            note.mastery_level = 0.0
-            eventlog.log_reset(self.coll, session, note, ef)  # issue 15: the notes' event log
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
