@@ -14,7 +14,7 @@ from typing import Any
 from studyapp.core.grading import GradingPolicy
 from studyapp.core.model import CardKind, GradeResult, Prompt
 from studyapp.core.sizing.calc_cards import calc_prompt, grade_calc
-from studyapp.core.table_cards import grade_table, table_prompt
+from studyapp.core.table_prompts import grade_table, table_prompt
 
 __all__ = ["grade_response", "is_self_graded", "make_prompt"]
 

@@ -12,16 +12,8 @@ import pytest
 from studyapp.core.grading import GradingPolicy
 from studyapp.core.model import CardSpec, ParsedNote, Table
 from studyapp.core.notefile import parse_note
-from studyapp.core.table_cards import (
-    GRID_MAX_ROWS,
-    POOL_LIMIT,
-    grade_table,
-    is_comparison,
-    presentation_of,
-    table_cards,
-    table_prompt,
-    typed_ok,
-)
+from studyapp.core.table_cards import GRID_MAX_ROWS, POOL_LIMIT, is_comparison, table_cards
+from studyapp.core.table_prompts import grade_table, presentation_of, table_prompt, typed_ok
 from studyapp.core.value_kind import classify, looks_alike, option_problems
 from tests.conftest import REPO
 from tests.unit.test_tables import fixture_text, parse_text

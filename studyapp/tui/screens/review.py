@@ -26,7 +26,7 @@ from studyapp.core.model import GradeResult, Prompt
 from studyapp.core.quiz import grade_response, make_prompt
 from studyapp.core.session import QueueItem, ReviewSession
 from studyapp.core.srs import GRADE_LABELS, SrsState
-from studyapp.core.table_cards import typed_ok
+from studyapp.core.table_prompts import typed_ok
 from studyapp.core.wording import plural
 from studyapp.services.custom_study import CustomStudy, custom_queue
 from studyapp.services.review import AnswerResult, CardView, interval_label, new_session_id
