@@ -274,7 +274,8 @@ class ReviewService(CardActions, UndoActions, DueQueue):
         now = self.coll.now().replace(tzinfo=None)
         reschedules = rescheduled and not cram
         owed = None
-        with self.coll.transaction() as conn:
+        # fold: the previous answer's write-back bookkeeping commits with this answer.
+        with self.coll.transaction(fold=True) as conn:
             row = conn.execute(_CARD_STATE_SQL, (card_id,)).fetchone()
             if row is None:
                 raise KeyError(card_id)
