@@ -153,6 +153,12 @@ def resolve_note_path(coll: Collection, rel_path: str) -> Path:
     ``../x.md``, must never be read or written.  Raised as an ``OSError`` so the
     review is deferred with a message like any other file fault.
     """
+    return _resolve(coll, rel_path)[0]
+
+
+def _resolve(coll: Collection, rel_path: str) -> tuple[Path, str]:
+    """:func:`resolve_note_path` and the real path it checked (given to ``atomic_write``
+    so the write replaces the very file that was checked, without a second walk)."""
     root = coll.notes_root()
     path = coll.notes_dir / rel_path
     real = os.path.realpath(path)
@@ -160,7 +166,7 @@ def resolve_note_path(coll: Collection, rel_path: str) -> Path:
         raise PermissionError(
             errno.EACCES, "note resolves outside the notes folder; not read or written", str(path)
         )
-    return path
+    return path, real
 
 
 def write_values(
@@ -193,7 +199,7 @@ def write_values(
                 if note is None:
                     raise FileNotFoundError(f"note {note_id} is not in the database")
                 rel_path, known_sha = note.path, note.content_sha256
-        path = resolve_note_path(coll, rel_path)
+        path, real = _resolve(coll, rel_path)
         data, identity = read_for_write(path)
         current_sha = sha256_hex(data)
         if current_sha != known_sha:
@@ -202,7 +208,7 @@ def write_values(
         new_data = write_schedule(data, values)
         if new_data != data:
             try:
-                atomic_write(path, new_data, None, expected_identity=identity)
+                atomic_write(Path(real), new_data, None, expected_identity=identity, resolved=True)
             except WriteConflict:
                 if attempt == 2:
                     raise
