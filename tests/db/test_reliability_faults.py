@@ -195,26 +195,35 @@ def test_database_locked_fails_within_the_busy_timeout_and_changes_nothing(
 
 
 def test_database_locked_after_the_note_was_written_is_reconciled_at_next_start(
-    short_busy_timeout: int, coll: Collection, monkeypatch: pytest.MonkeyPatch
+    short_busy_timeout: int,
+    open_coll: Callable[[Path], Collection],
+    notes_dir: Path,
 ) -> None:
-    """The lock arrives between the file write and the 'done' mark: the next start agrees."""
-    from studyapp.services import writeback
+    """The lock arrives between the file write and the 'done' mark: the next start agrees.
 
+    The mark is owed to the collection and commits with the next answer (issue 13), so
+    the lock meets that answer, then the close; the row stays pending in the database
+    and the next start rolls it forward.
+    """
+    coll = open_coll(notes_dir)
     import_notes(coll)
     card_id, path = _note_card(coll)
-    held: list[sqlite3.Connection] = []
-    real_store = writeback._store_file_state
-
-    def locked_then_store(*args: Any, **kwargs: Any) -> None:
-        held.append(_exclusive(coll.db_path))
-        real_store(*args, **kwargs)
-
-    monkeypatch.setattr(writeback, "_store_file_state", locked_then_store)
-    with pytest.raises(Exception, match="locked"):
-        ReviewService(coll).record(card_id, 5, session_id=new_session_id())
-    held[0].rollback()
-    held[0].close()
-    monkeypatch.undo()
+    result = ReviewService(coll).record(card_id, 5, session_id=new_session_id())
+    assert result.writeback == "done"  # the note is written; its mark is owed
+    con = _exclusive(coll.db_path)
+    try:
+        with pytest.raises(Exception, match="locked"):
+            ReviewService(coll).record(card_id, 4, session_id=new_session_id())
+        coll.close()  # cannot commit the owed mark either; it does not fail
+    finally:
+        con.rollback()
+        con.close()
+    raw = sqlite3.connect(coll.db_path)
+    try:
+        assert raw.execute("SELECT writeback FROM review_log").fetchall() == [("pending",)]
+    finally:
+        raw.close()
+    coll = open_coll(notes_dir)  # the next start
     assert finish_pending(coll) == []
     import_notes(coll)
     meta, _, _ = load_meta(path.name, path.read_bytes())
@@ -225,6 +234,35 @@ def test_database_locked_after_the_note_was_written_is_reconciled_at_next_start(
         assert log.writeback == "done"
         assert meta.review_count == note.review_count == 1  # type: ignore[union-attr]
         assert meta.next_review == card.due == note.next_review  # type: ignore[union-attr]
+
+
+def test_owed_done_mark_commits_with_the_next_answer(coll: Collection) -> None:
+    """Issue 13: a fresh answer's 'done' mark is not a commit of its own.
+
+    Until the next answer (or any session) it is owed to the collection; the next
+    answer's transaction commits it together with that answer, and a session opened
+    in between runs it first, so no reader sees the row pending.
+    """
+    import_notes(coll)
+    card_id, _path = _note_card(coll)
+    svc = ReviewService(coll)
+    first = svc.record(card_id, 5, session_id=new_session_id())
+    raw = sqlite3.connect(coll.db_path)
+    try:
+        status = "SELECT writeback FROM review_log ORDER BY id"
+        assert raw.execute(status).fetchall() == [("pending",)]  # owed, not committed
+        svc.record(card_id, 4, session_id=new_session_id())
+        # the first answer's mark committed with the second answer; the second one's is owed
+        assert raw.execute(status).fetchall() == [("done",), ("pending",)]
+        with coll.session() as s:  # any session runs the owed mark first
+            rows = s.execute(select(ReviewLog.id, ReviewLog.writeback).order_by(ReviewLog.id))
+            assert [w for _id, w in rows] == ["done", "done"]
+        assert raw.execute(status).fetchall() == [("done",), ("done",)]
+        log = raw.execute("SELECT fm_before, fm_after FROM review_log WHERE id = ?", (first.log_id,))
+        before, after = log.fetchone()
+        assert before and after and before != after  # the undo heads came with the mark
+    finally:
+        raw.close()
 
 
 def test_database_locked_is_a_clear_one_line_error(

@@ -28,16 +28,6 @@ from typing import Any
 
 from studyapp.core.model import AnswerMode, CardSpec, Prompt
 from studyapp.core.sizing.calc_grade import calc_note_link, grade_calc
-from studyapp.core.sizing.calc_templates import (
-    build_cost_per_1k,
-    build_decode_bound,
-    build_edge_or_cloud,
-    build_fits_phone,
-    build_gpus_needed,
-    build_kv_cache,
-    build_pruning_savings,
-    build_weights_at_format,
-)
 from studyapp.core.sizing.units import parse_quantity
 
 __all__ = [
@@ -59,6 +49,33 @@ class Template:
     tolerance: float
     build: Callable[[random.Random], dict[str, Any]]
 
+
+def _lazy(name: str) -> Callable[[random.Random], dict[str, Any]]:
+    """The template builder ``calc_templates.<name>``, imported at its first draw.
+
+    The builders need the sizing engine (numpy and the catalog, ~55 ms to import);
+    every import of the notes lists the templates (``calc_card_specs``), so the list
+    must not pay for it, at start-up least of all.
+    """
+
+    def build(rng: random.Random) -> dict[str, Any]:
+        from studyapp.core.sizing import calc_templates
+
+        builder: Callable[[random.Random], dict[str, Any]] = getattr(calc_templates, name)
+        return builder(rng)
+
+    build.__name__ = build.__qualname__ = name
+    return build
+
+
+build_weights_at_format = _lazy("build_weights_at_format")
+build_kv_cache = _lazy("build_kv_cache")
+build_fits_phone = _lazy("build_fits_phone")
+build_gpus_needed = _lazy("build_gpus_needed")
+build_decode_bound = _lazy("build_decode_bound")
+build_cost_per_1k = _lazy("build_cost_per_1k")
+build_pruning_savings = _lazy("build_pruning_savings")
+build_edge_or_cloud = _lazy("build_edge_or_cloud")
 
 TEMPLATES: dict[str, Template] = {
     t.id: t
