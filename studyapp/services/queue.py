@@ -291,35 +291,7 @@ class DueQueue:
         settings = self.coll.settings
         mode = settings.bury_siblings
         with self.coll.session() as session:
-            # Missing notes are few: excluding them by id keeps the query on the covering
-            # index instead of reading each card's note row (``missing`` sits after the body).
-            missing_notes = select(Note.id).where(Note.missing.is_(True))
-            base = select(Card.id, Card.note_id, Card.kind, Card.due, Card.sibling_key).where(
-                Card.retired.is_(False),
-                Card.suspended.is_(False),
-                (Card.buried_until.is_(None)) | (Card.buried_until <= day),
-                (Card.note_id.is_(None)) | Card.note_id.not_in(missing_notes),
-            )
-            if kind:
-                base = base.where(Card.kind == kind)
-            elif not settings.calc_in_review:
-                base = base.where(Card.kind != "calc")
-            if tag:
-                base = base.where(
-                    Card.note_id.in_(
-                        select(NoteTag.note_id)
-                        .join(Tag)
-                        .where((Tag.name == tag) | Tag.name.startswith(tag + "/"))
-                    )
-                )
-            if folder:
-                base = base.where(
-                    Card.note_id.in_(
-                        select(Note.id).where(
-                            (Note.folder == folder) | Note.folder.startswith(folder + "/")
-                        )
-                    )
-                )
+            base = self._queue_base(day, kind, tag, folder)
             due_base = base.where(Card.due.is_not(None), Card.due <= day)
             today_log = self._answered_today(session, day)
             seen_today = today_log.bury_keys(mode)
@@ -413,6 +385,41 @@ class DueQueue:
             return Counter(i.kind for i in bury_into(map(item, rows), mode, keys))
 
         return QueueView(due, total, new, kinds)
+
+    def _queue_base(self, day: date, kind: str | None, tag: str | None, folder: str | None) -> Any:
+        """The queue's cards (due and new) under the filters: (id, note id, kind, due,
+        sibling key) of active, unburied cards of present notes."""
+        settings = self.coll.settings
+        # Missing notes are few: excluding them by id keeps the query on the covering
+        # index instead of reading each card's note row (``missing`` sits after the body).
+        missing_notes = select(Note.id).where(Note.missing.is_(True))
+        base = select(Card.id, Card.note_id, Card.kind, Card.due, Card.sibling_key).where(
+            Card.retired.is_(False),
+            Card.suspended.is_(False),
+            (Card.buried_until.is_(None)) | (Card.buried_until <= day),
+            (Card.note_id.is_(None)) | Card.note_id.not_in(missing_notes),
+        )
+        if kind:
+            base = base.where(Card.kind == kind)
+        elif not settings.calc_in_review:
+            base = base.where(Card.kind != "calc")
+        if tag:
+            base = base.where(
+                Card.note_id.in_(
+                    select(NoteTag.note_id)
+                    .join(Tag)
+                    .where((Tag.name == tag) | Tag.name.startswith(tag + "/"))
+                )
+            )
+        if folder:
+            base = base.where(
+                Card.note_id.in_(
+                    select(Note.id).where(
+                        (Note.folder == folder) | Note.folder.startswith(folder + "/")
+                    )
+                )
+            )
+        return base
 
     def _answered_today(self, session: Any, day: date) -> _TodayLog:
         """What the log says about today: new cards introduced (per note) and bury keys.
