@@ -51,14 +51,19 @@ class _TodayLog:
 
     new_cards: set[int] = field(default_factory=set)
     new_per_note: Counter[int] = field(default_factory=Counter)
-    rows: set[str] = field(default_factory=set)
-    notes: set[str] = field(default_factory=set)
+    rows: set[str] = field(default_factory=set)  # "<note id>|<sibling key>"
+    row_notes: set[int] = field(default_factory=set)  # the note ids in ``rows``
+    note_ids: set[int] = field(default_factory=set)  # notes of today's non-calc answers
+
+    @property
+    def notes(self) -> set[str]:
+        return {f"note:{n}" for n in self.note_ids}
 
     def bury_keys(self, mode: str) -> set[str]:
         if mode == "row":
             return set(self.rows)
         if mode == "note":
-            return set(self.notes)
+            return self.notes
         return set()
 
 
@@ -207,7 +212,7 @@ class QueueView(Sequence[QueueItem]):
 def _json_ids(values: AbcCollection[Any]) -> Any:
     """``SELECT value FROM json_each(?)`` over ``values``: one bound parameter however
     many values (a busy day answers thousands of cards)."""
-    table = func.json_each(json.dumps(sorted(values))).table_valued("value")
+    table = func.json_each(json.dumps(list(values))).table_valued("value")
     return select(table.c.value)
 
 
@@ -228,17 +233,15 @@ def _due_counts(session: Any, due_base: Any, mode: str, log: _TodayLog) -> tuple
     if mode == "row":
         grouped = and_(Card.sibling_key != "", Card.kind != "calc", Card.note_id.is_not(None))
         if log.rows:
-            notes = {int(k.split("|", 1)[0]) for k in log.rows}
             key = literal_column("cards.note_id || '|' || cards.sibling_key")
-            seen = Card.note_id.in_(_json_ids(notes)) & key.in_(_json_ids(log.rows))
+            seen = Card.note_id.in_(_json_ids(log.row_notes)) & key.in_(_json_ids(log.rows))
             group_key: Any = case((~grouped, Card.id), (seen, null()), else_=Card.sibling_key)
         else:
             group_key = case((grouped, Card.sibling_key), else_=Card.id)
     elif mode == "note":
         group_key = literal_column("0")
-        if log.notes:
-            notes = {int(k.split(":", 1)[1]) for k in log.notes}
-            group_key = case((Card.note_id.in_(_json_ids(notes)), null()), else_=group_key)
+        if log.note_ids:
+            group_key = case((Card.note_id.in_(_json_ids(log.note_ids)), null()), else_=group_key)
     else:
         group_key = Card.id
     per_note = (
@@ -445,17 +448,21 @@ class DueQueue:
             )
         )
         log = _TodayLog()
+        new_cards, per_note = log.new_cards, log.new_per_note
+        rows, row_notes, note_ids = log.rows, log.row_notes, log.note_ids
         # Plain driver tuples, as for the due query: a busy day has thousands of answers
-        # (at 300k cards SQLAlchemy's row handling was two thirds of this read).
+        # (at 300k cards SQLAlchemy's row handling was two thirds of this read); the
+        # rows come from the covering partial index of migration 0008.
         for card_id, note_id, was_new, rescheduled, sibling, kind in driver_rows(session, query):
-            if rescheduled and was_new and card_id not in log.new_cards:
-                log.new_cards.add(card_id)
+            if rescheduled and was_new and card_id not in new_cards:
+                new_cards.add(card_id)
                 if note_id is not None:
-                    log.new_per_note[note_id] += 1
-            if kind != "calc" and note_id is not None:
+                    per_note[note_id] += 1
+            if note_id is not None and kind != "calc":
+                note_ids.add(note_id)
                 if sibling:
-                    log.rows.add(f"{note_id}|{sibling}")  # as core.session._bury_key
-                log.notes.add(f"note:{note_id}")
+                    rows.add(f"{note_id}|{sibling}")  # as core.session.bury_key
+                    row_notes.add(note_id)
         return log
 
     def _new_items(
