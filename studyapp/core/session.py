@@ -10,7 +10,7 @@ comes back later in the same session until it is answered with 4 or 5, as
 from __future__ import annotations
 
 import heapq
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -376,8 +376,10 @@ class LazySpread:
     ) -> None:
         self._pull = pull
         self._key_of = key_of
-        self._pending: list[QueueItem] = []  # pulled, not placed yet, in input order
-        self._keys: list[str] = []
+        # Pulled, not placed yet, in input order.  Deques: the item placed is almost always
+        # one of the first few, and a list's pop(0) moved a whole window each time.
+        self._pending: deque[QueueItem] = deque()
+        self._keys: deque[str] = deque()
         self._exhausted = False
         self._left = total  # items still to place
         self._calm = 2 * max_count
@@ -420,8 +422,13 @@ class LazySpread:
                         break
                 if i == len(keys):
                     i = 0  # only items of the previous key are left: the clash is unavoidable
-            self.out.append(pending.pop(i))
-            self.prev_key = keys.pop(i)
+            if i:
+                self.out.append(pending[i])
+                self.prev_key = keys[i]
+                del pending[i], keys[i]
+            else:
+                self.out.append(pending.popleft())
+                self.prev_key = keys.popleft()
             self._left -= 1
 
     def finish(self) -> None:
@@ -430,7 +437,7 @@ class LazySpread:
             return
         while self._more():
             pass
-        rest = _spread(self._pending, self.prev_key, key_of=self._key_of)
+        rest = _spread(list(self._pending), self.prev_key, key_of=self._key_of)
         self.out.extend(rest)
         if rest:
             last = rest[-1]
