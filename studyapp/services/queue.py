@@ -141,11 +141,13 @@ class QueueView(Sequence[QueueItem]):
         self._due = due
         self._due_total = due_total
         self._new = new
-        self._tail: list[QueueItem] | None = None
+        self._all: list[QueueItem] | None = None
         self._kinds = kinds
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
+        if self._all is not None:
+            return len(self._all)  # everything read: the reviews and the new cards
         due = len(self._due.out) if self._due.done else self._due_total
         return due + len(self._new)
 
@@ -157,9 +159,11 @@ class QueueView(Sequence[QueueItem]):
                 due.finish()
             elif n > len(due.out):
                 due.extend_to(n)
-            if due.done and self._tail is None:
-                self._tail = spread(self._new, due.prev_key, key_of=note_key)
-            return due.out + self._tail if self._tail is not None else due.out
+            if due.done and self._all is None:
+                # The new cards, spread after the last review (build_queue's seam), once.
+                self._all = due.out  # from now on the whole queue
+                due.out.extend(spread(self._new, due.prev_key, key_of=note_key))
+            return due.out
 
     @overload
     def __getitem__(self, index: int) -> QueueItem: ...
