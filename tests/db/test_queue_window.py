@@ -200,16 +200,22 @@ def test_windowed_queue_is_the_full_queue(
     svc = ReviewService(coll)
     for kind, folder in ((None, None), (rng.choice(("table", "calc", "note")), None), (None, "f1")):
         expected = full_queue(svc, kind, folder)
-        for window in (2, 5, 512):
+        for window, small in ((2, -1), (5, -1), (64, -1), (512, 4096)):
+            # small -1: every day is counted and read in windows; 4096: these are read whole
             monkeypatch.setattr(queue_mod, "_WINDOW", window)
+            monkeypatch.setattr(queue_mod, "_SMALL", small)
             view = svc.due_items(kind=kind, folder=folder, today=TODAY)
             assert len(view) == len(expected)  # counted, before anything is read
             k = rng.randint(0, len(expected) + 2)
             assert view[:k] == expected[:k]
             assert list(view) == expected and len(view) == len(expected)
-            assert svc.due_queue(kind=kind, folder=folder, today=TODAY).kind_counts() == Counter(
-                i.kind for i in expected
-            )
+            for counts_only in (False, True):
+                counted = svc.due_queue(
+                    kind=kind, folder=folder, today=TODAY, counts_only=counts_only
+                )
+                assert counted.kind_counts() == Counter(i.kind for i in expected)
+                assert len(counted) == len(expected)
+                assert list(counted) == expected
             assert svc.due_items(kind=kind, folder=folder, limit=7, today=TODAY) == expected[:7]
             # A session over the lazy queue shows the cards a session over the list shows.
             lazy = ReviewSession(svc.due_items(kind=kind, folder=folder, today=TODAY))
@@ -230,6 +236,7 @@ def test_skip_note_on_a_lazy_queue_drops_the_whole_note(
     settings.bury_siblings = "off"
     coll.save_settings(settings)
     monkeypatch.setattr(queue_mod, "_WINDOW", 2)
+    monkeypatch.setattr(queue_mod, "_SMALL", -1)
     svc = ReviewService(coll)
     expected = full_queue(svc, None, None)
     note_id = next(i.note_id for i in expected if i.note_id is not None)
