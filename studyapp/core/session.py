@@ -10,8 +10,8 @@ comes back later in the same session until it is answered with 4 or 5, as
 from __future__ import annotations
 
 import heapq
-from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
@@ -20,13 +20,17 @@ __all__ = [
     "RELEARN_GRADE",
     "SIBLING_MODES",
     "AnswerOutcome",
+    "LazySpread",
     "QueueItem",
     "ReviewSession",
     "SessionSummary",
     "build_queue",
+    "bury_into",
+    "bury_key",
     "bury_siblings",
     "interleave_new",
     "note_key",
+    "spread",
 ]
 
 #: ``bury_siblings`` setting values: ``row`` (default) shows at most one card of a table
@@ -58,6 +62,11 @@ class QueueItem(NamedTuple):
 def note_key(item: QueueItem) -> str:
     """The key that groups a note's cards (calc cards share one deck key)."""
     return f"note:{item.note_id}" if item.note_id is not None else "calc"
+
+
+def bury_key(item: QueueItem, mode: str) -> str:
+    """The key that buries ``item``'s siblings in ``mode`` ("" for none)."""
+    return _bury_key(item, mode)
 
 
 def _bury_key(item: QueueItem, mode: str) -> str:
@@ -93,6 +102,26 @@ def bury_siblings(
             taken.add(key)
         kept.append(item)
     return kept, taken
+
+
+def bury_into(items: Iterable[QueueItem], mode: str, taken: set[str]) -> list[QueueItem]:
+    """:func:`bury_siblings` for input read in parts: ``taken`` (the keys taken so far,
+    today's included) is updated in place, so the parts give what one call over all of
+    them gives."""
+    if mode not in SIBLING_MODES:
+        raise ValueError(f"bury_siblings must be one of {SIBLING_MODES}, got {mode!r}")
+    kept: list[QueueItem] = []
+    if mode == "off":
+        kept.extend(items)
+        return kept
+    for item in items:
+        key = _bury_key(item, mode)
+        if key:
+            if key in taken:
+                continue
+            taken.add(key)
+        kept.append(item)
+    return kept
 
 
 def interleave_new(
@@ -312,6 +341,112 @@ def _spread(
     return out
 
 
+def spread(
+    items: Sequence[QueueItem],
+    prev_key: str = "",
+    key_of: Callable[[QueueItem], str] | None = None,
+) -> list[QueueItem]:
+    """``items`` with siblings spread apart, as :func:`build_queue` spreads each part."""
+    return _spread(items, prev_key, key_of)
+
+
+class LazySpread:
+    """:func:`_spread` over items read window by window: the same order, read lazily.
+
+    ``pull()`` returns the next items of the input in input order (``[]`` at the end);
+    ``total`` is how many items it will give in all, ``max_count`` an upper bound of how
+    many of them share one (non-empty) key.  While at least ``2 * max_count`` items are
+    left to place no key can be heavy, so :func:`_spread` takes the earliest remaining
+    item whose key is not the previous one: that needs only the input up to it, which
+    is pulled as needed.  Once fewer are left (the last ``2 * max_count`` places) the
+    rest of the input is pulled and :func:`_spread` orders it, with the key placed last
+    as its ``prev_key``: :func:`_spread` decides each step from the remaining items and
+    the previous key alone, so ``out`` is exactly ``_spread(all items, prev_key, key_of)``.
+    If the input ends before ``total`` items (the collection changed since it was
+    counted) the spread ends with the items there are.
+    """
+
+    def __init__(
+        self,
+        pull: Callable[[], Sequence[QueueItem]],
+        total: int,
+        max_count: int,
+        prev_key: str = "",
+        key_of: Callable[[QueueItem], str] | None = None,
+    ) -> None:
+        self._pull = pull
+        self._key_of = key_of
+        # Pulled, not placed yet, in input order.  Deques: the item placed is almost always
+        # one of the first few, and a list's pop(0) moved a whole window each time.
+        self._pending: deque[QueueItem] = deque()
+        self._keys: deque[str] = deque()
+        self._exhausted = False
+        self._left = total  # items still to place
+        self._calm = 2 * max_count
+        self.prev_key = prev_key
+        self.out: list[QueueItem] = []
+
+    @property
+    def done(self) -> bool:
+        return self._left <= 0
+
+    def _more(self) -> bool:
+        if self._exhausted:
+            return False
+        chunk = self._pull()
+        if not chunk:
+            self._exhausted = True
+            return False
+        key_of = self._key_of
+        self._pending.extend(chunk)
+        self._keys.extend(key_of(it) if key_of else it.sibling_key for it in chunk)
+        return True
+
+    def extend_to(self, n: int) -> None:
+        """Place items until ``out`` holds ``n`` of them (or all there are)."""
+        pending, keys = self._pending, self._keys
+        while len(self.out) < n and self._left > 0:
+            if self._left < self._calm:
+                self.finish()
+                return
+            if not pending and not self._more():
+                self._left = 0  # the input ended early
+                return
+            i = 0
+            prev = self.prev_key
+            if prev:
+                while True:
+                    while i < len(keys) and keys[i] == prev:
+                        i += 1
+                    if i < len(keys) or not self._more():
+                        break
+                if i == len(keys):
+                    i = 0  # only items of the previous key are left: the clash is unavoidable
+            if i:
+                self.out.append(pending[i])
+                self.prev_key = keys[i]
+                del pending[i], keys[i]
+            else:
+                self.out.append(pending.popleft())
+                self.prev_key = keys.popleft()
+            self._left -= 1
+
+    def finish(self) -> None:
+        """Place every remaining item."""
+        if self._left <= 0:
+            return
+        while self._more():
+            pass
+        rest = _spread(list(self._pending), self.prev_key, key_of=self._key_of)
+        self.out.extend(rest)
+        if rest:
+            last = rest[-1]
+            self.prev_key = self._key_of(last) if self._key_of else last.sibling_key
+        self._pending.clear()
+        self._keys.clear()
+        self._left = 0
+
+
 def build_queue(
     due: Sequence[QueueItem],
     new: Sequence[QueueItem],
@@ -372,7 +507,8 @@ class SessionSummary:
 class _State:
     """Everything that changes during a session, immutable so undo is a stack of these."""
 
-    queue: tuple[QueueItem, ...]
+    queue: tuple[QueueItem, ...]  # the part of the queue read from the source so far
+    pos: int = 0  # source items read into ``queue`` (the rest of the queue is source[pos:])
     graded: tuple[int, ...] = ()  # card ids in order of their first grade
     relearning: frozenset[int] = frozenset()  # ids that were requeued at least once
     done: int = 0  # cards finished (last grade >= 4)
@@ -388,26 +524,58 @@ class ReviewSession:
     ``relearn_gap`` other cards (or at the end when fewer remain), so it counts
     once in ``remaining``.  Every answer and skip can be undone, any number of
     levels, restoring the queue and all counters exactly.
+
+    ``queue`` may be a lazy sequence (the services' windowed due queue): the session
+    reads it only a few cards ahead of the current one (``len`` gives ``remaining``),
+    so a 30,000-card day is not read in full to show its first card.  A list or tuple
+    is checked for repeated cards; a lazy queue promises none.
     """
 
     def __init__(self, queue: Sequence[QueueItem], relearn_gap: int = 3) -> None:
-        ids = [item.card_id for item in queue]
-        if len(set(ids)) != len(ids):
-            raise ValueError("a card appears twice in the session queue")
+        if isinstance(queue, (list, tuple)):
+            ids = [item.card_id for item in queue]
+            if len(set(ids)) != len(ids):
+                raise ValueError("a card appears twice in the session queue")
         if relearn_gap < 0:
             raise ValueError(f"relearn_gap must be >= 0, got {relearn_gap}")
         self.relearn_gap = relearn_gap
-        self._state = _State(queue=tuple(queue))
+        self._source: Sequence[QueueItem] = queue
+        if isinstance(queue, (list, tuple)):
+            items = tuple(queue)
+            self._source = items
+            self._state = _State(queue=items, pos=len(items))
+        else:
+            self._state = _State(queue=())
         self._history: list[_State] = []
+
+    def _ahead(self, n: int | None) -> _State:
+        """The current state with at least ``n`` cards (None: all) read from the source.
+
+        Reading ahead changes no counter and no order, so it updates the state in place
+        (the states on the undo stack read from the same source)."""
+        st = self._state
+        size = len(self._source)
+        if st.pos < size and (n is None or len(st.queue) < n):
+            stop = size if n is None else min(size, st.pos + n - len(st.queue) + 8)
+            more = tuple(self._source[st.pos : stop])
+            st = replace(st, queue=st.queue + more, pos=st.pos + len(more) if more else size)
+            self._state = st
+        return st
 
     def current(self) -> QueueItem | None:
         """The card to show now, or ``None`` when the session is finished."""
-        return self._state.queue[0] if self._state.queue else None
+        st = self._ahead(1)
+        return st.queue[0] if st.queue else None
+
+    def read_all(self) -> None:
+        """Read the rest of a lazy queue now (e.g. before the collection is changed in
+        a way that would hide the rest of a note's cards from a later read)."""
+        self._ahead(None)
 
     @property
     def upcoming(self) -> tuple[QueueItem, ...]:
         """The remaining queue in order, current card first (for an "up next" view)."""
-        return self._state.queue
+        return self._ahead(None).queue
 
     def _require_current(self) -> QueueItem:
         item = self.current()
@@ -420,7 +588,7 @@ class ReviewSession:
         if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
             raise ValueError(f"grade must be an integer 0..5, got {grade!r}")
         item = self._require_current()
-        st = self._state
+        st = self._ahead(self.relearn_gap + 2)
         first = item.card_id not in st.graded
         rest = list(st.queue[1:])
         requeued = grade < RELEARN_GRADE
@@ -432,6 +600,7 @@ class ReviewSession:
         self._push(
             _State(
                 queue=tuple(rest),
+                pos=st.pos,
                 graded=(*st.graded, item.card_id) if first else st.graded,
                 relearning=st.relearning | {item.card_id} if requeued else st.relearning,
                 done=st.done + (0 if requeued else 1),
@@ -454,8 +623,8 @@ class ReviewSession:
 
         One step for :meth:`undo` (the review screen's "bury note", ``=``).
         """
-        st = self._state
         self._require_current()
+        st = self._ahead(None)
         kept = tuple(
             item for item in st.queue[1:] if item.note_id is None or item.note_id != note_id
         )
@@ -488,11 +657,12 @@ class ReviewSession:
 
         Skipped cards are in neither number.
         """
-        return self._state.done, len(self._state.queue)
+        st = self._state
+        return st.done, len(st.queue) + max(0, len(self._source) - st.pos)
 
     @property
     def finished(self) -> bool:
-        return not self._state.queue
+        return self.current() is None
 
     def summary(self) -> SessionSummary:
         st = self._state

@@ -226,7 +226,22 @@ class ReviewLog(Base):
     """
 
     __tablename__ = "review_log"
-    __table_args__ = (Index("ix_review_log_day", "study_day", "note_id"),)
+    __table_args__ = (
+        Index("ix_review_log_day", "study_day", "note_id"),
+        # The answers that count (not cram, not undone) with what the due queue reads of
+        # today's: migration 0008.
+        Index(
+            "ix_review_log_counted",
+            "study_day",
+            "card_id",
+            "note_id",
+            "rescheduled",
+            "first_seen_before",
+            "cram",  # SQLite reads the columns of the WHERE terms even when implied
+            "undone",
+            sqlite_where=text("cram IS 0 AND undone IS 0"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)

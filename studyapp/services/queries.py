@@ -227,8 +227,9 @@ _INTERVAL_BUCKETS = (
 
 def stats(coll: Collection, *, today: date | None = None) -> Stats:
     day = today or coll.today()
-    queue = ReviewService(coll).due_items(today=day)
-    due_by_kind = Counter(i.kind for i in queue)
+    # Counted, not read: the queue's due part is read window by window (services/queue.py).
+    queue = ReviewService(coll).due_queue(today=day, counts_only=True)
+    due_by_kind = queue.kind_counts()
     with coll.session() as session:
         missing_notes = select(Note.id).where(Note.missing.is_(True))
         active = select(type_coerce(Card.due, String), Card.interval, Card.kind).where(

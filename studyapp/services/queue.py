@@ -9,20 +9,36 @@ share, per-note and per-day limits are counted from the study day's log, and sib
 
 from __future__ import annotations
 
+import json
+import threading
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Collection as AbcCollection
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    distinct,
+    func,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import aliased
 
 from studyapp.core.session import (
+    LazySpread,
     QueueItem,
-    build_queue,
-    bury_siblings,
+    bury_into,
+    bury_key,
     interleave_new,
     note_key,
+    spread,
 )
 from studyapp.db.models import Card, Note, NoteTag, ReviewLog, Tag
 from studyapp.services import exams
@@ -35,14 +51,19 @@ class _TodayLog:
 
     new_cards: set[int] = field(default_factory=set)
     new_per_note: Counter[int] = field(default_factory=Counter)
-    rows: set[str] = field(default_factory=set)
-    notes: set[str] = field(default_factory=set)
+    rows: set[str] = field(default_factory=set)  # "<note id>|<sibling key>"
+    row_notes: set[int] = field(default_factory=set)  # the note ids in ``rows``
+    note_ids: set[int] = field(default_factory=set)  # notes of today's non-calc answers
+
+    @property
+    def notes(self) -> set[str]:
+        return {f"note:{n}" for n in self.note_ids}
 
     def bury_keys(self, mode: str) -> set[str]:
         if mode == "row":
             return set(self.rows)
         if mode == "note":
-            return set(self.notes)
+            return self.notes
         return set()
 
 
@@ -73,6 +94,185 @@ def _note_folders(session: Any) -> dict[int, str]:
     return dict(raw.execute("SELECT id, folder FROM notes").fetchall())
 
 
+#: Due rows in the first window of the lazy due queue (read up front); each later window
+#: is twice the one before, so reading a whole 33k-card day takes 7 reads, not 65.
+_WINDOW = 512
+#: A day with at most this many scheduled cards due is read whole, without counting: one
+#: read (and spread) costs less than the count and a window there (twice as many when the
+#: queue is only counted, as the dashboard's ~1,900 at 10k notes, and not spread).
+_SMALL = 2048
+#: An upper bound of the due rows (every due card, whatever the filters): the scheduled
+#: cards' partial index counts its due range in ~1 ms at 37k entries, with no compile.
+_DUE_BOUND = (
+    "SELECT count(*) FROM cards WHERE retired IS 0 AND suspended IS 0"
+    " AND due IS NOT NULL AND due <= ?"
+)
+
+
+def _items(rows: list[tuple[Any, ...]], days: dict[str, date]) -> list[QueueItem]:
+    """Driver rows (id, note id, kind, ISO due day, sibling key) -> QueueItems.
+
+    Each distinct due day is parsed once (``days`` is kept across windows), and the items
+    are made with ``tuple.__new__`` directly: what QueueItem's generated ``__new__``
+    does, without its Python frame per row.
+    """
+    make = tuple.__new__
+    return [
+        make(
+            QueueItem,
+            (cid, nid, k, days.get(d) or days.setdefault(d, date.fromisoformat(d)), sk, ""),
+        )
+        for cid, nid, k, d, sk in rows
+    ]
+
+
+class QueueView(Sequence[QueueItem]):
+    """Today's queue, read window by window: due reviews (spread), then the new cards.
+
+    Holds the exact number of cards (from counts over the queue index) and the new cards
+    (few: the day's limit); the due reviews are read from the card index in windows of
+    ``_WINDOW`` rows and more, oldest due first, as they are asked for.  Burying and spreading
+    work on the windows with the same result as on the whole list
+    (:class:`~studyapp.core.session.LazySpread`, :func:`~studyapp.core.session.bury_into`),
+    so the items, read in full, are exactly the full queue's: ``tests/db/test_queue_window.py``.
+    Reads after the first window see the collection as it is then: cards answered,
+    buried or suspended meanwhile (after the window) are not served.
+    """
+
+    def __init__(
+        self,
+        due: LazySpread,
+        due_total: int,
+        new: list[QueueItem],
+        kinds: Callable[[], Counter[str]],
+        *,
+        whole: bool = False,
+    ) -> None:
+        self._due = due
+        # Every due card is read already (a small day): spread all of them at the first
+        # read, with _spread itself (the dashboard only counts them, and never does).
+        self._whole = whole
+        self._due_total = due_total
+        self._new = new
+        self._all: list[QueueItem] | None = None
+        self._kinds = kinds
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        if self._all is not None:
+            return len(self._all)  # everything read: the reviews and the new cards
+        due = len(self._due.out) if self._due.done else self._due_total
+        return due + len(self._new)
+
+    def _ensure(self, n: int | None) -> list[QueueItem]:
+        """The items read so far, at least ``n`` of them (None: all) where there are."""
+        with self._lock:
+            due = self._due
+            if n is None or self._whole:
+                due.finish()
+            elif n > len(due.out):
+                due.extend_to(n)
+            if due.done and self._all is None:
+                # The new cards, spread after the last review (build_queue's seam), once.
+                self._all = due.out  # from now on the whole queue
+                due.out.extend(spread(self._new, due.prev_key, key_of=note_key))
+            return due.out
+
+    @overload
+    def __getitem__(self, index: int) -> QueueItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[QueueItem]: ...
+
+    def __getitem__(self, index: int | slice) -> QueueItem | list[QueueItem]:
+        if isinstance(index, slice):
+            stop, step = index.stop, index.step or 1
+            if step < 0 or stop is None or stop < 0 or (index.start or 0) < 0:
+                return self._ensure(None)[index]
+            return self._ensure(stop)[index]
+        if index < 0:
+            return self._ensure(None)[index]
+        items = self._ensure(index + 1)
+        if index >= len(items):
+            raise IndexError("queue index out of range")
+        return items[index]
+
+    def __iter__(self) -> Iterator[QueueItem]:
+        i = 0
+        while True:
+            items = self._ensure(i + _WINDOW)
+            if i >= len(items):
+                return
+            yield from items[i:]
+            i = len(items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (QueueView, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"QueueView({len(self)} cards)"
+
+    def kind_counts(self) -> Counter[str]:
+        """Cards per kind in the whole queue, without ordering it."""
+        with self._lock:
+            if self._due.done:
+                return Counter(i.kind for i in self._ensure(None))
+        out = self._kinds()
+        out.update(i.kind for i in self._new)
+        return out
+
+
+def _json_ids(values: AbcCollection[Any]) -> Any:
+    """``SELECT value FROM json_each(?)`` over ``values``: one bound parameter however
+    many values (a busy day answers thousands of cards)."""
+    table = func.json_each(json.dumps(list(values))).table_valued("value")
+    return select(table.c.value)
+
+
+def _due_counts(session: Any, due_base: Any, mode: str, log: _TodayLog) -> tuple[int, int]:
+    """(cards the due part of the queue holds, the most of them one note has).
+
+    The due part is every due card that no earlier due card (or today's log) buries:
+    one card per bury group (a table row in ``row`` mode, a note in ``note`` mode; a
+    card of its own in ``off`` mode or without a key).  SQLite groups the due range of
+    the index by note and counts each note's distinct group keys (the sibling key for a
+    card with a row key, else the card id; NULL, which is not counted, for a group
+    today's answers took: only today's notes' keys are built and compared as text).
+    The most per note is what :class:`~studyapp.core.session.LazySpread` needs to know
+    when spreading must look at the whole rest.  GROUP BY puts the calc cards' NULL
+    note ids in one group, as ``note_key`` does.  One sort of the due range: 20 ms of
+    the 300k-card benchmark's 33k due cards.
+    """
+    if mode == "row":
+        grouped = and_(Card.sibling_key != "", Card.kind != "calc", Card.note_id.is_not(None))
+        if log.rows:
+            key = literal_column("cards.note_id || '|' || cards.sibling_key")
+            seen = Card.note_id.in_(_json_ids(log.row_notes)) & key.in_(_json_ids(log.rows))
+            group_key: Any = case((~grouped, Card.id), (seen, null()), else_=Card.sibling_key)
+        else:
+            group_key = case((grouped, Card.sibling_key), else_=Card.id)
+    elif mode == "note":
+        group_key = literal_column("0")
+        if log.note_ids:
+            group_key = case((Card.note_id.in_(_json_ids(log.note_ids)), null()), else_=group_key)
+    else:
+        group_key = Card.id
+    per_note = (
+        due_base.with_only_columns(func.count(distinct(group_key)).label("c"))
+        .group_by(Card.note_id)
+        .subquery()
+    )
+    ((total, top),) = driver_rows(
+        session,
+        select(func.coalesce(func.sum(per_note.c.c), 0), func.coalesce(func.max(per_note.c.c), 0)),
+    )
+    return int(total), int(top)
+
+
 class DueQueue:
     """The queue half of :class:`~studyapp.services.review.ReviewService`."""
 
@@ -86,85 +286,116 @@ class DueQueue:
         folder: str | None = None,
         limit: int | None = None,
         today: date | None = None,
-    ) -> list[QueueItem]:
+    ) -> Sequence[QueueItem]:
         """Today's queue: due reviews oldest first, then today's new cards.
 
         Siblings are buried (``bury_siblings``), new cards interleaved across folders,
         notes and kinds (:func:`studyapp.core.session.interleave_new`), and the
         ``new_per_day``/``new_per_note`` limits counted from today's log.  Cards of one
-        note are spread apart.
+        note are spread apart.  Without ``limit`` a :class:`QueueView` (read lazily,
+        window by window); with it a list of the first ``limit`` cards.
+        """
+        queue = self.due_queue(tag=tag, kind=kind, folder=folder, today=today)
+        return queue[:limit] if limit else queue
+
+    def due_queue(
+        self,
+        *,
+        tag: str | None = None,
+        kind: str | None = None,
+        folder: str | None = None,
+        today: date | None = None,
+        counts_only: bool = False,
+    ) -> QueueView:
+        """Today's queue as a :class:`QueueView` (see :meth:`due_items`).
+
+        ``counts_only``: the caller counts the queue (``len``, ``kind_counts``; the
+        dashboard) and will not read it soon, so a day read whole is not ordered until
+        it is read.
         """
         day = today or self.coll.today()
         settings = self.coll.settings
+        mode = settings.bury_siblings
         with self.coll.session() as session:
-            # Missing notes are few: excluding them by id keeps the query on the covering
-            # index instead of reading each card's note row (``missing`` sits after the body).
-            missing_notes = select(Note.id).where(Note.missing.is_(True))
-            base = select(Card.id, Card.note_id, Card.kind, Card.due, Card.sibling_key).where(
-                Card.retired.is_(False),
-                Card.suspended.is_(False),
-                (Card.buried_until.is_(None)) | (Card.buried_until <= day),
-                (Card.note_id.is_(None)) | Card.note_id.not_in(missing_notes),
-            )
-            if kind:
-                base = base.where(Card.kind == kind)
-            elif not settings.calc_in_review:
-                base = base.where(Card.kind != "calc")
-            if tag:
-                base = base.where(
-                    Card.note_id.in_(
-                        select(NoteTag.note_id)
-                        .join(Tag)
-                        .where((Tag.name == tag) | Tag.name.startswith(tag + "/"))
-                    )
-                )
-            if folder:
-                base = base.where(
-                    Card.note_id.in_(
-                        select(Note.id).where(
-                            (Note.folder == folder) | Note.folder.startswith(folder + "/")
-                        )
-                    )
-                )
-            # Raw tuples over the covering index: at 10k+ due cards SQLAlchemy's
-            # per-row result processing cost three times SQLite's own fetch.
-            due_query = (
-                base.with_only_columns(
-                    Card.id,
-                    Card.note_id,
-                    Card.kind,
-                    type_coerce(Card.due, String),
-                    Card.sibling_key,
-                )
-                .where(Card.due.is_not(None), Card.due <= day)
-                .order_by(Card.due, Card.id)
-            )
-            # At 300k cards ~33k rows are due: SQLAlchemy's row handling was half of
-            # due_items (82 ms), so the statement runs on the driver connection, and each
-            # distinct due day is parsed once.
-            # The items are made with tuple.__new__ directly: what QueueItem's generated
-            # __new__ does, without its Python frame per row (~10 ms at 33k rows).
-            days: dict[str, date] = {}
-            make = tuple.__new__
-            due_all: list[QueueItem] = [
-                make(
-                    QueueItem,
-                    (cid, nid, k, days.get(d) or days.setdefault(d, date.fromisoformat(d)), sk, ""),
-                )
-                for cid, nid, k, d, sk in driver_rows(session, due_query)
-            ]
+            base = self._queue_base(day, kind, tag, folder)
+            due_base = base.where(Card.due.is_not(None), Card.due <= day)
             today_log = self._answered_today(session, day)
-            new_done = len(today_log.new_cards)
-            # + today's "study more" allowance (services/custom_study.py), 0 on other days
-            extra = settings.extra_new if settings.extra_new_day == day.isoformat() else 0
-            wanted = max(0, settings.new_per_day + extra - new_done)
-            # Reviews first: a due card takes its row (or note) for today, so its new
-            # siblings wait for another day.
-            due, seen = bury_siblings(
-                due_all, settings.bury_siblings, today_log.bury_keys(settings.bury_siblings)
+            seen_today = today_log.bury_keys(mode)
+            columns = due_base.with_only_columns(
+                Card.id, Card.note_id, Card.kind, type_coerce(Card.due, String), Card.sibling_key
             )
+            days: dict[str, date] = {}
+            taken = set(seen_today)  # today's keys + those of the due cards read so far
+            cursor: list[Any] = []  # (due day, id) of the last row read
+            size = [_WINDOW]  # rows in the next window
+            read_all = [False]  # a window came back short: every due row is read
+
+            def window(session: Any) -> list[QueueItem]:
+                query = columns
+                if cursor:
+                    d, cid = cursor
+                    query = query.where(Card.due >= d, (Card.due > d) | (Card.id > cid))
+                rows = driver_rows(session, query.order_by(Card.due, Card.id).limit(size[0]))
+                read_all[0] = len(rows) < size[0]
+                size[0] *= 2
+                if not rows:
+                    return []
+                last = rows[-1]
+                cursor[:] = [date.fromisoformat(last[3]), last[0]]
+                return bury_into(_items(rows, days), mode, taken)
+
+            # At 300k cards ~33k rows are due: reading, burying and spreading all of them
+            # was 137 ms, so counts over the index give the queue's length and the rows
+            # are read a window at a time, oldest due first, as the session reaches them.
+            # A small day is read whole, as before: counting it would cost more.
+            raw = session.connection().connection.driver_connection
+            ((bound,),) = raw.execute(_DUE_BOUND, (day.isoformat(),)).fetchall()
+            if bound <= (2 * _SMALL if counts_only else _SMALL):
+                size[0] = bound + 1
+                first = window(session)
+                total = len(first)
+                max_per_note = max(Counter(map(note_key, first)).values(), default=0)
+            else:
+                total, max_per_note = _due_counts(session, due_base, mode, today_log)
+                first = window(session)
+            pending = [first]
+
+            def pull_next() -> list[QueueItem]:
+                # Windows until one keeps a card (a window can be all buried siblings).
+                if pending and (chunk := pending.pop()):
+                    return chunk
+                if read_all[0]:
+                    return []
+                with self.coll.session() as later:
+                    while not read_all[0]:
+                        if chunk := window(later):
+                            return chunk
+                return []
+
+            due = LazySpread(pull_next, total, max_per_note, key_of=note_key)
+            whole = read_all[0]
+            if not whole:
+                due.extend_to(min(total, 256))
+            elif not counts_only:
+                due.finish()  # all read: _spread over all of it, as before
+            extra = settings.extra_new if settings.extra_new_day == day.isoformat() else 0
+            wanted = max(0, settings.new_per_day + extra - len(today_log.new_cards))
             new: list[QueueItem] = []
             if wanted:
+                # Reviews first: a due card takes its row (or note) for today, so its new
+                # siblings wait for another day.  Only the keys of the notes whose new
+                # cards are looked at matter, so only their due cards are read.
+                def seen_for(note_ids: AbcCollection[int]) -> set[str]:
+                    if read_all[0]:
+                        return taken  # every due card's key is in it
+                    out = set(seen_today)
+                    if note_ids and mode != "off":
+                        query = columns.where(Card.note_id.in_(_json_ids(note_ids)))
+                        rows = driver_rows(session, query)
+                        out.update(bury_key(i, mode) for i in _items(rows, days))
+                        out.discard("")
+                    return out
+
                 # --- issue 14: new cards in an upcoming exam's scope come first.
                 priority_items: list[QueueItem] = []
                 priority = exams.priority_filter(self.coll, day)
@@ -185,12 +416,55 @@ class DueQueue:
                     ]
                 # --- end issue 14
                 rest = self._new_items(
-                    session, base, kind, wanted - len(priority_items), today_log, seen
+                    session, base, kind, wanted - len(priority_items), today_log, seen_for
                 )
-                taken = {item.card_id for item in priority_items}
-                new = [*priority_items, *(item for item in rest if item.card_id not in taken)]
-        queue = build_queue(due, new, len(new), 0, key=note_key)
-        return queue[:limit] if limit else queue
+                taken_new = {i.card_id for i in priority_items}
+                new = [*priority_items, *(i for i in rest if i.card_id not in taken_new)]
+
+        def kinds() -> Counter[str]:
+            if whole:
+                return Counter(i.kind for i in first)
+            keys = set(seen_today)
+            with self.coll.session() as later:
+                rows = driver_rows(later, columns.order_by(Card.due, Card.id))
+            return Counter(i.kind for i in bury_into(_items(rows, {}), mode, keys))
+
+        return QueueView(due, total, new, kinds, whole=whole)
+
+    def _queue_base(self, day: date, kind: str | None, tag: str | None, folder: str | None) -> Any:
+        """The queue's cards (due and new) under the filters: (id, note id, kind, due,
+        sibling key) of active, unburied cards of present notes."""
+        settings = self.coll.settings
+        # Missing notes are few: excluding them by id keeps the query on the covering
+        # index instead of reading each card's note row (``missing`` sits after the body).
+        missing_notes = select(Note.id).where(Note.missing.is_(True))
+        base = select(Card.id, Card.note_id, Card.kind, Card.due, Card.sibling_key).where(
+            Card.retired.is_(False),
+            Card.suspended.is_(False),
+            (Card.buried_until.is_(None)) | (Card.buried_until <= day),
+            (Card.note_id.is_(None)) | Card.note_id.not_in(missing_notes),
+        )
+        if kind:
+            base = base.where(Card.kind == kind)
+        elif not settings.calc_in_review:
+            base = base.where(Card.kind != "calc")
+        if tag:
+            base = base.where(
+                Card.note_id.in_(
+                    select(NoteTag.note_id)
+                    .join(Tag)
+                    .where((Tag.name == tag) | Tag.name.startswith(tag + "/"))
+                )
+            )
+        if folder:
+            base = base.where(
+                Card.note_id.in_(
+                    select(Note.id).where(
+                        (Note.folder == folder) | Note.folder.startswith(folder + "/")
+                    )
+                )
+            )
+        return base
 
     def _answered_today(self, session: Any, day: date) -> _TodayLog:
         """What the log says about today: new cards introduced (per note) and bury keys.
@@ -216,17 +490,21 @@ class DueQueue:
             )
         )
         log = _TodayLog()
+        new_cards, per_note = log.new_cards, log.new_per_note
+        rows, row_notes, note_ids = log.rows, log.row_notes, log.note_ids
         # Plain driver tuples, as for the due query: a busy day has thousands of answers
-        # (at 300k cards SQLAlchemy's row handling was two thirds of this read).
+        # (at 300k cards SQLAlchemy's row handling was two thirds of this read); the
+        # rows come from the covering partial index of migration 0008.
         for card_id, note_id, was_new, rescheduled, sibling, kind in driver_rows(session, query):
-            if rescheduled and was_new and card_id not in log.new_cards:
-                log.new_cards.add(card_id)
+            if rescheduled and was_new and card_id not in new_cards:
+                new_cards.add(card_id)
                 if note_id is not None:
-                    log.new_per_note[note_id] += 1
-            if kind != "calc" and note_id is not None:
+                    per_note[note_id] += 1
+            if note_id is not None and kind != "calc":
+                note_ids.add(note_id)
                 if sibling:
-                    log.rows.add(f"{note_id}|{sibling}")  # as core.session._bury_key
-                log.notes.add(f"note:{note_id}")
+                    rows.add(f"{note_id}|{sibling}")  # as core.session.bury_key
+                    row_notes.add(note_id)
         return log
 
     def _new_items(
@@ -236,7 +514,7 @@ class DueQueue:
         kind: str | None,
         wanted: int,
         today_log: _TodayLog,
-        seen: set[str],
+        seen_for: Callable[[AbcCollection[int]], set[str]],
     ) -> list[QueueItem]:
         """Today's new cards: round-robin over folders and notes, calc at its share."""
         settings = self.coll.settings
@@ -302,7 +580,8 @@ class DueQueue:
                 used_per_note=today_log.new_per_note,
                 calc_share=share,
                 bury_mode=settings.bury_siblings,
-                seen_today=seen,
+                # the bury keys taken today (log and due cards) of these cards' notes
+                seen_today=seen_for({i.note_id for i in cards if i.note_id is not None}),
             )
 
         # interleave_new visits notes one folder at a time (folders by name) and takes one

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar, Literal
 
 from textual import on, work
@@ -247,7 +247,7 @@ class ReviewScreen(CardActions, Screen[None]):
         settings = self.ctx.coll.settings
         self.app.call_from_thread(self.begin, queue, settings.relearn_gap, settings.typed_recall)
 
-    async def begin(self, queue: list[QueueItem], relearn_gap: int, typed_recall: bool) -> None:
+    async def begin(self, queue: Sequence[QueueItem], relearn_gap: int, typed_recall: bool) -> None:
         self.session = ReviewSession(queue, relearn_gap=relearn_gap)
         self.typed_recall = typed_recall
         await self.show_current()

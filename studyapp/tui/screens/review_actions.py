@@ -150,6 +150,10 @@ class CardActions:
 
     @work(thread=True, exclusive=True, group="review")
     def bury_whole_note(self, card_id: int, note_id: int) -> None:
+        assert self.session is not None
+        # The session reads its queue lazily: read the rest before the note's cards are
+        # buried in the collection, so skip_note still finds (and counts) all of them.
+        self.session.read_all()
         before = self.ctx.review.bury_note(note_id)
         self.app.call_from_thread(self.note_buried, card_id, note_id, before)
 
