@@ -18,12 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from studyapp.core.cards import cards_for_note
+from studyapp.core.cards import compact_cards_for_note
 from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.core.model import CardSpec, NoteError, ParsedNote
 from studyapp.core.notefile import parse_note
 from studyapp.core.safe_yaml import one_line
 from studyapp.core.sizing.calc_cards import calc_note_link
+from studyapp.core.table_store import encode_tables
 
 #: Below this many files to parse, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
@@ -86,6 +87,7 @@ class Parsed:
     cards: tuple[EncodedCard, ...] = ()
     about_deployment: bool = False
     exception: str | None = None  # the exception class behind ``error``
+    tables_json: str = ""  # the note's tables, stored once (``notes.tables_json``)
 
 
 class EncodedCard(NamedTuple):
@@ -103,12 +105,15 @@ class EncodedCard(NamedTuple):
 
 
 def _encode(spec: CardSpec) -> EncodedCard:
+    sibling = spec.sibling_key
+    if sibling is None:
+        sibling = str(spec.payload.get("sibling_key", ""))
     return EncodedCard(
         spec.kind,
         spec.anchor,
         spec.title,
-        json.dumps(spec.payload, ensure_ascii=False),
-        str(spec.payload.get("sibling_key", "")),
+        json.dumps(spec.payload, ensure_ascii=False, separators=(",", ":")),
+        sibling,
     )
 
 
@@ -124,7 +129,7 @@ def parse_file(rel_path: str, data: bytes) -> Parsed:
     try:
         with _time_budget(budget):
             note = parse_note(rel_path, data)
-            specs = cards_for_note(note)
+            tables, specs = compact_cards_for_note(note)
             if len(specs) > MAX_CARDS_PER_NOTE:
                 note = replace(
                     note,
@@ -136,6 +141,7 @@ def parse_file(rel_path: str, data: bytes) -> Parsed:
                 specs = specs[:MAX_CARDS_PER_NOTE]
             cards = tuple(_encode(spec) for spec in specs)
             about = calc_note_link(note)
+            tables_json = encode_tables(tables)
         if time.perf_counter() - started > budget:
             raise _OverBudget
     except _OverBudget:
@@ -149,7 +155,7 @@ def parse_file(rel_path: str, data: bytes) -> Parsed:
         problem = f"cannot be parsed ({name}: {detail})" if detail else f"cannot be parsed ({name})"
         return Parsed(rel_path, digest, None, problem, exception=name)
     slim = replace(note, sections=(), tables=())
-    return Parsed(rel_path, digest, slim, None, cards, about)
+    return Parsed(rel_path, digest, slim, None, cards, about, tables_json=tables_json)
 
 
 def _parse_batch(items: list[tuple[str, bytes]]) -> list[Parsed]:

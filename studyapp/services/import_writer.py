@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from studyapp.core.sizing.calc_cards import calc_card_specs
 from studyapp.core.srs import SrsState, initial_ef, state_from_frontmatter
+from studyapp.core.table_store import CARD_GENERATOR_VERSION, is_compact, view_payload
 from studyapp.db.models import Card, CardLink, Note, NoteTag, Tag
 from studyapp.services.import_parse import EncodedCard, Parsed
 from studyapp.services.scan import FoundNote
@@ -72,6 +73,8 @@ class NoteWriter:
             "body_line_offset": note.body_line_offset,
             "answer_markdown": note.answer.markdown if note.answer else "",
             "content_sha256": parsed.sha256,
+            "tables_json": parsed.tables_json or None,
+            "parsed_version": CARD_GENERATOR_VERSION,
             "mtime_ns": item.mtime_ns,
             "size": item.size,
             "missing": False,
@@ -88,13 +91,13 @@ class NoteWriter:
     def update_note(self, note_id: int, parsed: Parsed, item: FoundNote, *, revived: bool) -> None:
         values = self._note_values(parsed, item)
         before = self.session.execute(
-            select(Note.next_review, Note.review_count, Note.last_reviewed).where(
+            select(Note.next_review, Note.review_count, Note.last_reviewed, Note.tables_json).where(
                 Note.id == note_id
             )
         ).one()
         self.session.execute(update(Note).where(Note.id == note_id).values(**values))
         self._set_tags(note_id, parsed)
-        self._sync_cards(note_id, parsed, fresh=False)
+        self._sync_cards(note_id, parsed, fresh=False, old_tables=before.tables_json)
         meta = parsed.note.meta if parsed.note else None
         if (
             self.adopt_next_review
@@ -146,7 +149,9 @@ class NoteWriter:
             )
         return SrsState(ef_milli=initial_ef(meta.difficulty))
 
-    def _sync_cards(self, note_id: int, parsed: Parsed, *, fresh: bool) -> None:
+    def _sync_cards(
+        self, note_id: int, parsed: Parsed, *, fresh: bool, old_tables: str | None = None
+    ) -> None:
         existing: dict[tuple[str, str], tuple[int, bool]] = {}
         if not fresh:
             existing = {
@@ -204,6 +209,31 @@ class NoteWriter:
         ]
         if gone:
             self.session.execute(update(Card).where(Card.id.in_(gone)).values(retired=True))
+        if old_tables:
+            unseen = [card_id for key, (card_id, _r) in existing.items() if key not in seen]
+            self._freeze(unseen, old_tables)
+
+    def _freeze(self, card_ids: list[int], old_tables: str) -> None:
+        """Give retired cards that point into the note's previous tables their full payload.
+
+        A compact payload is only valid beside the tables it was made from; a retired
+        card keeps what it showed (history, undo) after the note's tables change.
+        """
+        if not card_ids:
+            return
+        conn = self.session.connection()
+        frozen: list[tuple[str, int]] = []
+        for start in range(0, len(card_ids), 500):
+            chunk = card_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for card_id, payload_json in conn.exec_driver_sql(
+                f"SELECT id, payload_json FROM cards WHERE id IN ({marks})", tuple(chunk)
+            ):
+                if is_compact(json.loads(payload_json)):
+                    full = view_payload(payload_json, old_tables)
+                    frozen.append((json.dumps(full, ensure_ascii=False), card_id))
+        if frozen:
+            conn.exec_driver_sql("UPDATE cards SET payload_json = ? WHERE id = ?", frozen)
 
     def calc_card_ids(self) -> list[int]:
         if self._calc_ids is None:

@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, select, text, update
 from studyapp.core.atomic import NotRegularFileError, read_regular
 from studyapp.core.frontmatter_io import MAX_NOTE_BYTES, sha256_hex
 from studyapp.core.printable import printable
+from studyapp.core.table_store import CARD_GENERATOR_VERSION
 from studyapp.db.models import Card, ImportProblem, Note
 from studyapp.services import eventlog
 from studyapp.services.collection import Collection
@@ -151,6 +152,7 @@ def import_notes(
                     Note.content_sha256,
                     Note.missing,
                     Note.parse_error,
+                    Note.parsed_version,
                 )
             )
         }
@@ -162,6 +164,7 @@ def import_notes(
                 and row is not None
                 and not row.missing
                 and row.parse_error is None
+                and row.parsed_version >= CARD_GENERATOR_VERSION
                 and row.mtime_ns == item.mtime_ns
                 and row.size == item.size
             ):
@@ -192,6 +195,7 @@ def import_notes(
                 row is not None
                 and not row.missing
                 and row.parse_error is None
+                and row.parsed_version >= CARD_GENERATOR_VERSION
                 and row.content_sha256 == sha256_hex(data)
             ):
                 # touched, not changed: remember the new stat only
