@@ -96,7 +96,9 @@ def _make_0007(db: Path, notes: Path) -> None:
                 )
         # Every third table card reviewed, with two log rows each.
         reviewed = conn.execute(
-            text("SELECT id, note_id FROM cards WHERE kind = 'table' AND retired = 0 AND id % 3 = 0")
+            text(
+                "SELECT id, note_id FROM cards WHERE kind = 'table' AND retired = 0 AND id % 3 = 0"
+            )
         ).all()
         for cid, note_id in reviewed:
             conn.execute(
