@@ -23,6 +23,7 @@ no state: the card generator and the tests use the same definitions.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -136,6 +137,12 @@ def classify(value: str) -> ValueKind:
     return ValueKind("text")
 
 
+#: Card generation compares each cell with most others of its table (pools, side
+#: columns): the per-string work below is memoised.  Pure functions of their strings.
+_MEMO = 8192
+
+
+@functools.lru_cache(maxsize=_MEMO)
 def _skeleton(text: str) -> str:
     """Letters, digits and CJK only: what is left when formatting is ignored."""
     return "".join(ch for ch in normalize(text) if ch.isalnum() or ch == "%")
@@ -144,10 +151,17 @@ def _skeleton(text: str) -> str:
 _NUMBERS_RE = re.compile(_NUM)
 
 
-def _numbers(text: str) -> list[float]:
-    return [float(n.replace(",", "")) for n in _NUMBERS_RE.findall(_fold(text))]
+@functools.lru_cache(maxsize=_MEMO)
+def _numbers(text: str) -> tuple[float, ...]:
+    return tuple(float(n.replace(",", "")) for n in _NUMBERS_RE.findall(_fold(text)))
 
 
+@functools.lru_cache(maxsize=_MEMO)
+def _kind(value: str) -> ValueKind:
+    return classify(value)
+
+
+@functools.lru_cache(maxsize=4 * _MEMO)
 def looks_alike(a: str, b: str) -> bool:
     """Whether a reader would take the two options for the same one.
 
@@ -165,7 +179,7 @@ def looks_alike(a: str, b: str) -> bool:
     if len(short) >= 2 and not short.isdigit() and short in long_:
         return True
     na, nb = _numbers(a), _numbers(b)
-    return bool(na) and na == nb and classify(a) == classify(b)
+    return bool(na) and na == nb and _kind(a) == _kind(b)
 
 
 _SIZED_RE = re.compile(rf"(?P<n>{_NUM})\s*(?P<s>[kmbt])(?![a-z])")
