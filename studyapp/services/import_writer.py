@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from studyapp.core.sizing.calc_cards import calc_card_specs
 from studyapp.core.srs import SrsState, initial_ef, state_from_frontmatter
 from studyapp.core.table_store import CARD_GENERATOR_VERSION, is_compact, view_payload
-from studyapp.db.models import Card, CardLink, Note, NoteTag, Tag
+from studyapp.db.models import Card, CardLink, Note, Tag
 from studyapp.services.import_parse import EncodedCard, Parsed
 from studyapp.services.scan import FoundNote
 
@@ -83,8 +83,11 @@ class NoteWriter:
 
     def insert_note(self, parsed: Parsed, item: FoundNote) -> int:
         values = self._note_values(parsed, item)
-        note_id = int(self.session.execute(insert(Note).values(**values)).inserted_primary_key[0])
-        self._set_tags(note_id, parsed)
+        # A Core insert of the table (compiled once, types applied): the ORM's
+        # ``insert(Note).values(**values)`` built and coerced a new statement per note.
+        result = self.session.connection().execute(_NOTE_INSERT, values)
+        note_id = int(result.inserted_primary_key[0])
+        self._set_tags(note_id, parsed, fresh=True)
         self._sync_cards(note_id, parsed, fresh=True)
         return note_id
 
@@ -113,20 +116,21 @@ class NoteWriter:
                 .values(due=meta.next_review)
             )
 
-    def _set_tags(self, note_id: int, parsed: Parsed) -> None:
+    def _set_tags(self, note_id: int, parsed: Parsed, *, fresh: bool = False) -> None:
         assert parsed.note is not None
-        self.session.execute(delete(NoteTag).where(NoteTag.note_id == note_id))
+        conn = self.session.connection()
+        if not fresh:
+            conn.exec_driver_sql("DELETE FROM note_tags WHERE note_id = ?", (note_id,))
         rows = []
         for name in dict.fromkeys(parsed.note.meta.tags):
             tag_id = self.tag_ids.get(name)
             if tag_id is None:
-                tag_id = int(
-                    self.session.execute(insert(Tag).values(name=name)).inserted_primary_key[0]
-                )
+                cursor = conn.exec_driver_sql("INSERT INTO tags (name) VALUES (?)", (name,))
+                tag_id = int(cursor.lastrowid)
                 self.tag_ids[name] = tag_id
-            rows.append({"note_id": note_id, "tag_id": tag_id})
+            rows.append((note_id, tag_id))
         if rows:
-            self.session.execute(insert(NoteTag), rows)
+            conn.exec_driver_sql("INSERT INTO note_tags (note_id, tag_id) VALUES (?, ?)", rows)
         if parsed.about_deployment:
             # The calc deck is a handful of cards: link them by id (INSERT OR IGNORE keeps
             # existing links) instead of searching the cards table once per note.
@@ -135,7 +139,7 @@ class NoteWriter:
                 self.session.connection().exec_driver_sql(
                     "INSERT OR IGNORE INTO card_links (card_id, note_id) VALUES (?, ?)", links
                 )
-        else:
+        elif not fresh:
             self.session.execute(delete(CardLink).where(CardLink.note_id == note_id))
 
     def _initial_state(self, spec: EncodedCard, parsed: Parsed) -> SrsState:
@@ -162,7 +166,8 @@ class NoteWriter:
                     )
                 )
             }
-        new_rows: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []
+        fact_state: SrsState | None = None
         seen: set[tuple[str, str]] = set()
         for spec in parsed.cards:
             key = (spec.kind, spec.anchor)
@@ -180,7 +185,12 @@ class NoteWriter:
                     )
                 )
                 continue
-            state = self._initial_state(spec, parsed)
+            if spec.kind == "note":
+                state = self._initial_state(spec, parsed)
+            else:  # every other card of the note starts alike: build it once
+                if fact_state is None:
+                    fact_state = self._initial_state(spec, parsed)
+                state = fact_state
             new_rows.append(
                 (
                     note_id,
@@ -267,6 +277,8 @@ class NoteWriter:
             self.session.execute(insert(Card), rows)
         self._calc_ids = None
 
+
+_NOTE_INSERT = Note.__table__.insert()
 
 _INSERT_CARD = (
     "INSERT INTO cards (note_id, kind, anchor, title, payload_json, sibling_key, ef_milli, "
