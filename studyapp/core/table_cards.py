@@ -155,6 +155,16 @@ class _TableCards:
         self.kinds: list[list[ValueKind | None]] = [
             [None, *(classify(cell) for cell in row[1:])] for row in table.rows
         ]
+        # Each kind as a small int (-1: no value), so a pool's candidates are told apart
+        # by an int compare instead of dataclass equality.
+        ids: dict[ValueKind, int] = {}
+        self.kind_ids = [
+            [
+                ids.setdefault(kind, len(ids)) if kind is not None and norm else -1
+                for kind, norm in zip(kinds, norms, strict=True)
+            ]
+            for kinds, norms in zip(self.kinds, self.norms, strict=True)
+        ]
         self.col_keys = _numbered(table.header)
         self.row_keys = _numbered(row[0] for row in table.rows)
         self._same: dict[tuple[int, int, int, int], bool] = {}
@@ -202,25 +212,31 @@ class _TableCards:
         Returns the pool (at most ``POOL_LIMIT``), the cells it comes from (flat
         ``[row, col, row, col, ...]``) and how many of it come from the column.
         """
-        rows, norms, kinds = self.table.rows, self.norms, self.kinds
-        kind = kinds[r][c]
+        rows, kid, same_fact = self.table.rows, self.kind_ids, self._same_fact
+        kind = kid[r][c]
         pool: list[str] = []
         where: list[int] = []
         answer = rows[r][c]
 
         def fill(candidates: Iterable[tuple[int, int]]) -> None:
+            if len(pool) >= POOL_LIMIT:
+                return
             for r2, c2 in candidates:
-                if len(pool) >= POOL_LIMIT:
-                    return
-                value = rows[r2][c2]
-                if not norms[r2][c2] or kinds[r2][c2] != kind:
-                    continue
-                if self._same_fact(r, c, r2, c2):
+                if kid[r2][c2] != kind:
+                    continue  # another kind, or an empty cell
+                if same_fact(r, c, r2, c2):
                     continue  # the same fact in other words would be graded as a wrong pick
-                if any(looks_alike(value, other) for other in (answer, *pool)):
+                value = rows[r2][c2]
+                if looks_alike(value, answer):
                     continue
-                pool.append(value)
-                where.extend((r2, c2))
+                for other in pool:
+                    if looks_alike(value, other):
+                        break
+                else:
+                    pool.append(value)
+                    where.extend((r2, c2))
+                    if len(pool) >= POOL_LIMIT:
+                        return
 
         others = [r2 for r2 in range(len(rows)) if r2 != r]
         fill((r2, c) for r2 in others)

@@ -161,14 +161,20 @@ def _kind(value: str) -> ValueKind:
     return classify(value)
 
 
-@functools.lru_cache(maxsize=4 * _MEMO)
 def looks_alike(a: str, b: str) -> bool:
     """Whether a reader would take the two options for the same one.
 
     Equal once formatting is dropped (``**INT8**`` / ``INT8``), one inside the other
     (``1 张`` / ``实际需 1 张``), or the same numbers with the same kind
-    (``≈4.0039 bpw`` / ``4.0039 bpw``).
+    (``≈4.0039 bpw`` / ``4.0039 bpw``).  Symmetric, so memoised once per pair: a table's
+    pools ask it of (B, A) for A's answer and of (A, B) for B's.
     """
+    return _looks_alike(a, b) if a <= b else _looks_alike(b, a)
+
+
+@functools.lru_cache(maxsize=4 * _MEMO)
+def _looks_alike(a: str, b: str) -> bool:
+    """:func:`looks_alike` of ``a <= b``."""
     sa, sb = _skeleton(a), _skeleton(b)
     if not sa or not sb:
         return sa == sb

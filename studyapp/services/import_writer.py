@@ -20,7 +20,7 @@ from studyapp.core.sizing.calc_cards import calc_card_specs
 from studyapp.core.srs import SrsState, initial_ef, state_from_frontmatter
 from studyapp.core.table_store import CARD_GENERATOR_VERSION, is_compact, view_payload
 from studyapp.db.models import Card, CardLink, Note, Tag
-from studyapp.services.import_parse import EncodedCard, Parsed
+from studyapp.services.import_parse import Parsed
 from studyapp.services.scan import FoundNote
 
 __all__ = ["NoteWriter"]
@@ -142,10 +142,10 @@ class NoteWriter:
         elif not fresh:
             self.session.execute(delete(CardLink).where(CardLink.note_id == note_id))
 
-    def _initial_state(self, spec: EncodedCard, parsed: Parsed) -> SrsState:
+    def _initial_state(self, kind: str, parsed: Parsed) -> SrsState:
         assert parsed.note is not None
         meta = parsed.note.meta
-        if spec.kind == "note" and meta.review_count > 0:
+        if kind == "note" and meta.review_count > 0:
             # The database was deleted (or this is a new machine): the note's own
             # frontmatter carries its schedule.
             return state_from_frontmatter(
@@ -169,34 +169,27 @@ class NoteWriter:
         new_rows: list[tuple[Any, ...]] = []
         fact_state: SrsState | None = None
         seen: set[tuple[str, str]] = set()
-        for spec in parsed.cards:
-            key = (spec.kind, spec.anchor)
+        updates: list[tuple[str, str, str, int]] = []
+        for kind, anchor, title, payload, sibling in parsed.cards:
+            key = (kind, anchor)
             if key in seen:
                 continue
             seen.add(key)
-            payload, sibling = spec.payload_json, spec.sibling_key
             if key in existing:
-                card_id, _retired = existing[key]
-                self.session.execute(
-                    update(Card)
-                    .where(Card.id == card_id)
-                    .values(
-                        title=spec.title, payload_json=payload, sibling_key=sibling, retired=False
-                    )
-                )
+                updates.append((title, payload, sibling, existing[key][0]))
                 continue
-            if spec.kind == "note":
-                state = self._initial_state(spec, parsed)
+            if kind == "note":
+                state = self._initial_state(kind, parsed)
             else:  # every other card of the note starts alike: build it once
                 if fact_state is None:
-                    fact_state = self._initial_state(spec, parsed)
+                    fact_state = self._initial_state(kind, parsed)
                 state = fact_state
             new_rows.append(
                 (
                     note_id,
-                    spec.kind,
-                    spec.anchor,
-                    spec.title,
+                    kind,
+                    anchor,
+                    title,
                     payload,
                     sibling,
                     state.ef_milli,
@@ -208,6 +201,10 @@ class NoteWriter:
                     _iso(state.last_review),
                 )
             )
+        if updates:
+            # Existing cards keep id and schedule (re-derived after an edit or a newer
+            # card generator): one executemany, not an ORM statement per card.
+            self.session.connection().exec_driver_sql(_UPDATE_CARD, updates)
         if new_rows:
             # Plain executemany: the ORM's per-row bookkeeping cost more than SQLite's
             # insert for the ~150 cards of a note.
@@ -279,6 +276,10 @@ class NoteWriter:
 
 
 _NOTE_INSERT = Note.__table__.insert()
+
+_UPDATE_CARD = (
+    "UPDATE cards SET title = ?, payload_json = ?, sibling_key = ?, retired = 0 WHERE id = ?"
+)
 
 _INSERT_CARD = (
     "INSERT INTO cards (note_id, kind, anchor, title, payload_json, sibling_key, ef_milli, "
