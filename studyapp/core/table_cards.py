@@ -81,9 +81,9 @@ COMPACT_VERSION = 2
 POOL_LIMIT = 6
 #: Options shown for a choice question (answer included): numbered 1-4 / a-d.
 MAX_OPTIONS = 4
-#: Rows of the table stored with a card for showing it in context: a window around its row
-#: (the row and up to two rows either side).  Every card carries its own copy, so this
-#: bounds the payload (and the database) whatever the size of the table.
+#: Rows of the table a card's payload shows it in context with: a window around its row
+#: (the row and up to two rows either side).  The database stores the table once per note
+#: and derives the window when the card is loaded (:mod:`studyapp.core.table_store`).
 GRID_MAX_ROWS = 5
 #: Longer answers are offered as choice only: nobody types a paragraph from memory.
 TYPED_MAX_CHARS = 40
