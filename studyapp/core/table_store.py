@@ -11,7 +11,8 @@ loaded for display, so prompts, grading and every front end see the payload they
 always did.  A payload without ``"v": 2`` (an older database, a retired card) is
 already full and is returned as it is.
 
-Stored table (keys kept short: they are stored once per table of every note)::
+``notes.tables_json`` holds one JSON object per line, one line per stored table (keys
+kept short: they are stored once per table of every note)::
 
     {"hp": heading path, "pk": path key (sibling keys), "l": first line in the body,
      "h": header, "r": rows (plain), "hd": header display forms, "rd": rows' display
@@ -28,7 +29,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from studyapp.core.table_cards import COMPACT_VERSION, GRID_MAX_ROWS, _numbered
+from studyapp.core.table_cards import COMPACT_VERSION, GRID_MAX_ROWS, _esc
 
 __all__ = [
     "CARD_GENERATOR_VERSION",
@@ -36,6 +37,7 @@ __all__ = [
     "expand_payload",
     "is_compact",
     "load_tables",
+    "table_at",
     "view_payload",
 ]
 
@@ -47,19 +49,34 @@ CARD_GENERATOR_VERSION = 2
 
 
 def encode_tables(tables: Sequence[Mapping[str, Any]]) -> str:
-    """``notes.tables_json`` of a note (empty string when it has no table card)."""
-    return json.dumps(tables, ensure_ascii=False, separators=(",", ":")) if tables else ""
+    """``notes.tables_json`` of a note: one compact JSON object per line, one line per
+    table (empty string when it has no table card).
 
-
-@functools.lru_cache(maxsize=64)
-def load_tables(tables_json: str | None) -> tuple[Mapping[str, Any], ...]:
-    """Decoded ``notes.tables_json`` (memoised: a review shows many cards of one note).
-
-    Callers must not mutate the result; :func:`expand_payload` copies what it returns.
+    Lines, not one JSON array, so showing a card decodes only its own table (JSON never
+    holds a raw line break: ``json.dumps`` escapes it).
     """
+    return "\n".join(json.dumps(t, ensure_ascii=False, separators=(",", ":")) for t in tables)
+
+
+@functools.lru_cache(maxsize=256)
+def _decode_table(line: str) -> Mapping[str, Any]:
+    table: Mapping[str, Any] = json.loads(line)
+    return table
+
+
+def load_tables(tables_json: str | None) -> tuple[Mapping[str, Any], ...]:
+    """Every stored table of a note, decoded (memoised per table: a review shows many
+    cards of one table).  Callers must not mutate the result."""
     if not tables_json:
         return ()
-    return tuple(json.loads(tables_json))
+    return tuple(_decode_table(line) for line in tables_json.split("\n"))
+
+
+def table_at(tables_json: str | None, index: int) -> Mapping[str, Any]:
+    """Table ``index`` of ``notes.tables_json``, decoding only that line."""
+    if not tables_json:
+        raise IndexError(f"no stored table {index}: the note has no tables")
+    return _decode_table(tables_json.split("\n")[index])
 
 
 def is_compact(payload: Mapping[str, Any]) -> bool:
@@ -71,19 +88,7 @@ def view_payload(payload_json: str, tables_json: str | None) -> dict[str, Any]:
     payload: dict[str, Any] = json.loads(payload_json)
     if not is_compact(payload):
         return payload
-    return expand_payload(load_tables(tables_json), payload)
-
-
-def _display(entry: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
-    header: list[str] = entry["h"]
-    rows: list[list[str]] = entry["r"]
-    hd = entry.get("hd")
-    header_display = header if hd is None else _undiff(header, hd)
-    rd = entry.get("rd")
-    if rd is None:
-        return list(header_display), [list(r) for r in rows]
-    rows_display = [list(p) if d is None else _undiff(p, d) for p, d in zip(rows, rd, strict=False)]
-    return list(header_display), rows_display
+    return _expand(table_at(tables_json, int(payload["t"])), payload)
 
 
 def _undiff(plain: Sequence[str], diff: Sequence[str | None]) -> list[str]:
@@ -95,21 +100,30 @@ def expand_payload(
 ) -> dict[str, Any]:
     """The full payload :func:`~studyapp.core.table_cards.table_cards` gives for the card
     whose compact payload is ``compact``, from its note's stored tables."""
-    entry = tables[int(compact["t"])]
+    return _expand(tables[int(compact["t"])], compact)
+
+
+def _expand(entry: Mapping[str, Any], compact: Mapping[str, Any]) -> dict[str, Any]:
     header: list[str] = entry["h"]
     rows: list[list[str]] = entry["r"]
-    header_display, rows_display = _display(entry)
+    hd = entry.get("hd")
+    header_display = list(header) if hd is None else _undiff(header, hd)
     r = int(compact["row"])
+    rd = entry.get("rd")
+    diff = None if rd is None else rd[r]
+    row_display = rows[r] if diff is None else _undiff(rows[r], diff)
     mode = str(compact["mode"])
     lo = max(0, min(r - GRID_MAX_ROWS // 2, len(rows) - GRID_MAX_ROWS))
-    row_keys = _numbered(row[0] for row in rows)
+    label = rows[r][0]
+    repeat = sum(1 for row in rows[: r + 1] if row[0] == label)  # as _numbered counts
+    row_key = _esc(label) + (f"#{repeat}" if repeat > 1 else "")
     out: dict[str, Any] = {
         "mode": mode,
         "heading_path": list(entry["hp"]),
         "header": list(header),
         "header_display": header_display,
-        "row_label": rows[r][0],
-        "row_label_display": rows_display[r][0],
+        "row_label": label,
+        "row_label_display": row_display[0],
         "row": r,
         "grid": {
             "header": list(header),
@@ -117,7 +131,7 @@ def expand_payload(
             "first_row": lo,
             "n_rows": len(rows),
         },
-        "sibling_key": f"{entry['pk']}|{row_keys[r]}",
+        "sibling_key": f"{entry['pk']}|{row_key}",
         "table_line": entry["l"],
     }
 
@@ -129,7 +143,7 @@ def expand_payload(
             "column_label": header[c],
             "column_label_display": header_display[c],
             "cell": rows[r][c],
-            "cell_display": rows_display[r][c],
+            "cell_display": row_display[c],
             "distractors": [rows[where[i]][where[i + 1]] for i in range(0, len(where), 2)],
             "column_distractors": int(e["dc"]),
             "recall": bool(e["rc"]),
