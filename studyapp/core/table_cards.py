@@ -168,6 +168,21 @@ class _TableCards:
         self.col_keys = _numbered(table.header)
         self.row_keys = _numbered(row[0] for row in table.rows)
         self._same: dict[tuple[int, int, int, int], bool] = {}
+        self._given: dict[tuple[int, int], bool] = {}
+        #: The kinds each value column holds (a side question needs another column of the
+        #: answer's kind).
+        self.col_kinds: list[set[ValueKind | None]] = [
+            {row[c] for row in self.kinds} for c in range(len(table.header))
+        ]
+
+    def _gives_away(self, r: int, c: int) -> bool:
+        """Whether the row label or the column header states the cell (asked once per cell)."""
+        key = (r, c)
+        given = self._given.get(key)
+        if given is None:
+            t = self.table
+            given = self._given[key] = gives_away(t.rows[r][c], (t.rows[r][0], t.header[c]))
+        return given
 
     def _same_fact(self, r: int, c: int, r2: int, c2: int) -> bool:
         """Whether either cell, typed as the answer to the other, would be accepted."""
@@ -248,7 +263,7 @@ class _TableCards:
     def _recall_ok(self, r: int, c: int, pool: list[str]) -> bool:
         table = self.table
         cell = table.rows[r][c]
-        if gives_away(cell, (table.rows[r][0], table.header[c])):
+        if self._gives_away(r, c):
             return False
         # Without a distractor of its kind the recall is asked typed (short cells only).
         return bool(pool) or len(cell) <= TYPED_MAX_CHARS
@@ -343,7 +358,7 @@ class _TableCards:
                 continue
             if any(looks_alike(t.header[c2], t.header[o]) for o in out):
                 continue
-            if any(self.kinds[r2][c2] == kind for r2 in range(len(t.rows))):
+            if kind in self.col_kinds[c2]:
                 out.append(c2)
         return out[: MAX_OPTIONS - 1]
 
@@ -362,9 +377,7 @@ class _TableCards:
             if e["rc" if compact else "recall"]
         ]
         label = t.rows[r][0]
-        pair_ok = len(cells) == 2 and not any(
-            gives_away(t.rows[r][c], (label, t.header[c])) for c in asked
-        )
+        pair_ok = len(cells) == 2 and not any(self._gives_away(r, c) for c in asked)
         if pair_ok:
             presentations.append("pair")
         if not presentations:
