@@ -9,10 +9,12 @@ the wording, so editing a note keeps its cards' progress.
 
 from __future__ import annotations
 
-from studyapp.core.model import CardSpec, ParsedNote
-from studyapp.core.table_cards import table_cards
+from typing import Any
 
-__all__ = ["NOTE_ANCHOR", "cards_for_note", "note_card"]
+from studyapp.core.model import CardSpec, ParsedNote
+from studyapp.core.table_cards import compact_table_cards, table_cards
+
+__all__ = ["NOTE_ANCHOR", "cards_for_note", "compact_cards_for_note", "note_card"]
 
 NOTE_ANCHOR = "note"
 
@@ -40,6 +42,13 @@ def note_card(parsed: ParsedNote) -> CardSpec:
 def cards_for_note(parsed: ParsedNote) -> list[CardSpec]:
     """Every card a note yields, in a stable order (note card first)."""
     return [note_card(parsed), *table_cards(parsed)]
+
+
+def compact_cards_for_note(parsed: ParsedNote) -> tuple[list[dict[str, Any]], list[CardSpec]]:
+    """The cards of :func:`cards_for_note`, table cards with compact payloads, and the
+    note's tables they point into (stored once: :mod:`studyapp.core.table_store`)."""
+    tables, cards = compact_table_cards(parsed)
+    return tables, [note_card(parsed), *cards]
 
 
 def _strip_trailing_rule(markdown: str) -> str:

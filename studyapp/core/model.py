@@ -128,6 +128,9 @@ class CardSpec:
     anchor: str
     title: str
     payload: dict[str, Any]
+    #: Cards of one row of a table (a fact and its neighbours) share it; a compact table
+    #: payload does not carry it (see :mod:`studyapp.core.table_store`).
+    sibling_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -62,22 +62,28 @@ from studyapp.core.value_kind import (
 )
 
 __all__ = [
+    "COMPACT_VERSION",
     "COMPARISON_HEADERS",
     "GRID_MAX_ROWS",
     "MAX_OPTIONS",
     "POOL_LIMIT",
     "TYPED_MAX_CHARS",
+    "compact_table_cards",
     "is_comparison",
+    "stored_table",
     "table_cards",
 ]
+
+#: ``payload["v"]`` of a compact table-card payload (see :mod:`studyapp.core.table_store`).
+COMPACT_VERSION = 2
 
 #: Distractors stored per asked cell; a prompt draws its three from them with its seed.
 POOL_LIMIT = 6
 #: Options shown for a choice question (answer included): numbered 1-4 / a-d.
 MAX_OPTIONS = 4
-#: Rows of the table stored with a card for showing it in context: a window around its row
-#: (the row and up to two rows either side).  Every card carries its own copy, so this
-#: bounds the payload (and the database) whatever the size of the table.
+#: Rows of the table a card's payload shows it in context with: a window around its row
+#: (the row and up to two rows either side).  The database stores the table once per note
+#: and derives the window when the card is loaded (:mod:`studyapp.core.table_store`).
 GRID_MAX_ROWS = 5
 #: Longer answers are offered as choice only: nobody types a paragraph from memory.
 TYPED_MAX_CHARS = 40
@@ -133,8 +139,13 @@ class _TableCards:
     with most others).
     """
 
-    def __init__(self, table: Table, path_key: str, header_key: str) -> None:
+    def __init__(
+        self, table: Table, path_key: str, header_key: str, index: int | None = None
+    ) -> None:
         self.table = table
+        #: ``None``: full payloads (everything a card shows); else the table's index in
+        #: the note's stored tables (:mod:`studyapp.core.table_store`), and compact ones.
+        self.index = index
         self.path_key = path_key
         self.header_key = header_key
         self.value_cols = list(range(1, len(table.header)))
@@ -144,9 +155,34 @@ class _TableCards:
         self.kinds: list[list[ValueKind | None]] = [
             [None, *(classify(cell) for cell in row[1:])] for row in table.rows
         ]
+        # Each kind as a small int (-1: no value), so a pool's candidates are told apart
+        # by an int compare instead of dataclass equality.
+        ids: dict[ValueKind, int] = {}
+        self.kind_ids = [
+            [
+                ids.setdefault(kind, len(ids)) if kind is not None and norm else -1
+                for kind, norm in zip(kinds, norms, strict=True)
+            ]
+            for kinds, norms in zip(self.kinds, self.norms, strict=True)
+        ]
         self.col_keys = _numbered(table.header)
         self.row_keys = _numbered(row[0] for row in table.rows)
         self._same: dict[tuple[int, int, int, int], bool] = {}
+        self._given: dict[tuple[int, int], bool] = {}
+        #: The kinds each value column holds (a side question needs another column of the
+        #: answer's kind).
+        self.col_kinds: list[set[ValueKind | None]] = [
+            {row[c] for row in self.kinds} for c in range(len(table.header))
+        ]
+
+    def _gives_away(self, r: int, c: int) -> bool:
+        """Whether the row label or the column header states the cell (asked once per cell)."""
+        key = (r, c)
+        given = self._given.get(key)
+        if given is None:
+            t = self.table
+            given = self._given[key] = gives_away(t.rows[r][c], (t.rows[r][0], t.header[c]))
+        return given
 
     def _same_fact(self, r: int, c: int, r2: int, c2: int) -> bool:
         """Whether either cell, typed as the answer to the other, would be accepted."""
@@ -185,46 +221,58 @@ class _TableCards:
             self.norms[r][other] != norm for other in self.value_cols if other != c
         )
 
-    def _pool(self, r: int, c: int) -> tuple[list[str], int]:
+    def _pool(self, r: int, c: int) -> tuple[list[str], list[int], int]:
         """Distractors of the answer's kind: same column first, then same row, then the rest.
 
-        Returns the pool (at most ``POOL_LIMIT``) and how many of it come from the column.
+        Returns the pool (at most ``POOL_LIMIT``), the cells it comes from (flat
+        ``[row, col, row, col, ...]``) and how many of it come from the column.
         """
-        rows, norms, kinds = self.table.rows, self.norms, self.kinds
-        kind = kinds[r][c]
+        rows, kid, same_fact = self.table.rows, self.kind_ids, self._same_fact
+        kind = kid[r][c]
         pool: list[str] = []
+        where: list[int] = []
         answer = rows[r][c]
 
         def fill(candidates: Iterable[tuple[int, int]]) -> None:
+            if len(pool) >= POOL_LIMIT:
+                return
             for r2, c2 in candidates:
-                if len(pool) >= POOL_LIMIT:
-                    return
-                value = rows[r2][c2]
-                if not norms[r2][c2] or kinds[r2][c2] != kind:
-                    continue
-                if self._same_fact(r, c, r2, c2):
+                if kid[r2][c2] != kind:
+                    continue  # another kind, or an empty cell
+                if same_fact(r, c, r2, c2):
                     continue  # the same fact in other words would be graded as a wrong pick
-                if any(looks_alike(value, other) for other in (answer, *pool)):
+                value = rows[r2][c2]
+                if looks_alike(value, answer):
                     continue
-                pool.append(value)
+                for other in pool:
+                    if looks_alike(value, other):
+                        break
+                else:
+                    pool.append(value)
+                    where.extend((r2, c2))
+                    if len(pool) >= POOL_LIMIT:
+                        return
 
         others = [r2 for r2 in range(len(rows)) if r2 != r]
         fill((r2, c) for r2 in others)
         in_col = len(pool)
         fill((r, c2) for c2 in self.value_cols if c2 != c)
         fill((r2, c2) for r2 in others for c2 in self.value_cols if c2 != c)
-        return pool, in_col
+        return pool, where, in_col
 
     def _recall_ok(self, r: int, c: int, pool: list[str]) -> bool:
         table = self.table
         cell = table.rows[r][c]
-        if gives_away(cell, (table.rows[r][0], table.header[c])):
+        if self._gives_away(r, c):
             return False
         # Without a distractor of its kind the recall is asked typed (short cells only).
         return bool(pool) or len(cell) <= TYPED_MAX_CHARS
 
     def _cell_entry(self, r: int, c: int) -> dict[str, Any]:
-        pool, in_col = self._pool(r, c)
+        pool, where, in_col = self._pool(r, c)
+        recall = self._recall_ok(r, c, pool)
+        if self.index is not None:
+            return {"c": c, "d": where, "dc": in_col, "rc": int(recall)}
         t = self.table
         return {
             "col": c,
@@ -234,11 +282,13 @@ class _TableCards:
             "cell_display": t.rows_display[r][c],
             "distractors": pool,
             "column_distractors": in_col,
-            "recall": self._recall_ok(r, c, pool),
+            "recall": recall,
         }
 
     def _base(self, r: int, mode: str) -> dict[str, Any]:
         t = self.table
+        if self.index is not None:
+            return {"v": COMPACT_VERSION, "t": self.index, "mode": mode, "row": r}
         return {
             "mode": mode,
             "heading_path": list(t.heading_path),
@@ -248,9 +298,12 @@ class _TableCards:
             "row_label_display": t.rows_display[r][0],
             "row": r,
             "grid": _grid(t, r),
-            "sibling_key": f"{self.path_key}|{self.row_keys[r]}",
+            "sibling_key": self.sibling_key(r),
             "table_line": t.start_line,
         }
+
+    def sibling_key(self, r: int) -> str:
+        return f"{self.path_key}|{self.row_keys[r]}"
 
     def _anchor(self, r: int, c: int | None) -> str:
         parts = ["table", self.path_key, self.header_key, self.row_keys[r]]
@@ -261,38 +314,52 @@ class _TableCards:
     def _cell_card(self, r: int, c: int) -> CardSpec | None:
         multi = len(self.value_cols) >= 2
         entry = self._cell_entry(r, c)
-        presentations = ["recall"] if entry["recall"] else []
+        recall = bool(entry["rc"] if self.index is not None else entry["recall"])
+        presentations = ["recall"] if recall else []
         side = self._side_options(r, c) if multi else []
         if side:
             presentations.append("side")
         if not presentations:
             return None
+        t = self.table
+        label = t.rows[r][0]
+        title = f"{label} — {t.header[c]}" if t.header[c] else label
         payload = self._base(r, "cell" if multi else "kv")
-        payload.update(entry)
-        payload.update(
-            answer=entry["cell"],
-            answer_display=entry["cell_display"],
-            side_distractors=side,
-            presentations=presentations,
+        if self.index is not None:
+            payload.update(entry)
+            if side:
+                payload["s"] = side
+            payload["p"] = presentations
+        else:
+            payload.update(entry)
+            payload.update(
+                answer=entry["cell"],
+                answer_display=entry["cell_display"],
+                side_distractors=[t.header[c2] for c2 in side],
+                presentations=presentations,
+            )
+        return CardSpec(
+            kind="table",
+            anchor=self._anchor(r, c),
+            title=title,
+            payload=payload,
+            sibling_key=self.sibling_key(r),
         )
-        label = payload["row_label"]
-        title = f"{label} — {entry['column_label']}" if entry["column_label"] else label
-        return CardSpec(kind="table", anchor=self._anchor(r, c), title=title, payload=payload)
 
-    def _side_options(self, r: int, c: int) -> list[str]:
-        """Other headers whose column holds a value of this cell's kind (else no side question)."""
+    def _side_options(self, r: int, c: int) -> list[int]:
+        """Other columns holding a value of this cell's kind (else no side question)."""
         t = self.table
         kind = self.kinds[r][c]
         if header_names_unit(t.rows[r][c], t.header[c]):
             return []  # the unit in the header names the column
-        out: list[str] = []
+        out: list[int] = []
         for c2 in sorted(self.value_cols, key=lambda k: (abs(k - c), k)):
             if c2 == c or not t.header[c2] or looks_alike(t.header[c2], t.header[c]):
                 continue
-            if any(looks_alike(t.header[c2], o) for o in out):
+            if any(looks_alike(t.header[c2], t.header[o]) for o in out):
                 continue
-            if any(self.kinds[r2][c2] == kind for r2 in range(len(t.rows))):
-                out.append(t.header[c2])
+            if kind in self.col_kinds[c2]:
+                out.append(c2)
         return out[: MAX_OPTIONS - 1]
 
     def _row_card(self, r: int) -> CardSpec | None:
@@ -301,33 +368,46 @@ class _TableCards:
         c1, c2 = self.value_cols
         if not (t.header[c1] and t.header[c2]):
             return None
-        cells = [self._cell_entry(r, c) for c in (c1, c2) if self._askable(r, c)]
-        presentations = [f"recall:{e['col']}" for e in cells if e["recall"]]
+        compact = self.index is not None
+        asked = [c for c in (c1, c2) if self._askable(r, c)]
+        cells = [self._cell_entry(r, c) for c in asked]
+        presentations = [
+            f"recall:{c}"
+            for c, e in zip(asked, cells, strict=True)
+            if e["rc" if compact else "recall"]
+        ]
         label = t.rows[r][0]
-        pair_ok = len(cells) == 2 and not any(
-            gives_away(e["cell"], (label, t.header[e["col"]])) for e in cells
-        )
+        pair_ok = len(cells) == 2 and not any(self._gives_away(r, c) for c in asked)
         if pair_ok:
             presentations.append("pair")
         if not presentations:
             return None
         payload = self._base(r, "row")
-        payload.update(
-            col=c1,
-            cells=cells,
-            answer=" ／ ".join(f"{e['column_label']}: {e['cell']}" for e in cells),
-            answer_display=" ／ ".join(
-                f"{e['column_label_display']}: {e['cell_display']}" for e in cells
-            ),
-            presentations=presentations,
-        )
+        if compact:
+            payload.update(cells=cells, p=presentations)
+        else:
+            payload.update(
+                col=c1,
+                cells=cells,
+                answer=" ／ ".join(f"{e['column_label']}: {e['cell']}" for e in cells),
+                answer_display=" ／ ".join(
+                    f"{e['column_label_display']}: {e['cell_display']}" for e in cells
+                ),
+                presentations=presentations,
+            )
         title = f"{label} — {t.header[c1]} / {t.header[c2]}"
-        return CardSpec(kind="table", anchor=self._anchor(r, None), title=title, payload=payload)
+        return CardSpec(
+            kind="table",
+            anchor=self._anchor(r, None),
+            title=title,
+            payload=payload,
+            sibling_key=self.sibling_key(r),
+        )
 
 
-def table_cards(parsed: ParsedNote) -> list[CardSpec]:
-    """Every table card of a note, in document order (row by row, column by column)."""
-    out: list[CardSpec] = []
+def _table_keys(parsed: ParsedNote) -> list[tuple[Table, str, str]]:
+    """Each table with its path key (heading path without the title) and header key."""
+    out: list[tuple[Table, str, str]] = []
     seen_tables: dict[tuple[str, str], int] = {}
     for table in parsed.tables:
         path = table.heading_path
@@ -338,5 +418,57 @@ def table_cards(parsed: ParsedNote) -> list[CardSpec]:
         n = seen_tables[(path_key, header_key)] = seen_tables.get((path_key, header_key), 0) + 1
         if n > 1:
             header_key += f"#{n}"
+        out.append((table, path_key, header_key))
+    return out
+
+
+def table_cards(parsed: ParsedNote) -> list[CardSpec]:
+    """Every table card of a note with its full payload, in document order (row by row,
+    column by column)."""
+    out: list[CardSpec] = []
+    for table, path_key, header_key in _table_keys(parsed):
         out.extend(_TableCards(table, path_key, header_key).cards())
     return out
+
+
+def compact_table_cards(parsed: ParsedNote) -> tuple[list[dict[str, Any]], list[CardSpec]]:
+    """The note's tables to store once, and every table card with a compact payload.
+
+    The same cards, in the same order, as :func:`table_cards`;
+    :func:`studyapp.core.table_store.expand_payload` turns (tables, compact payload) back
+    into exactly the payload :func:`table_cards` gives.  Only tables that yield a card
+    are stored; a card's ``t`` is its table's index in that list.
+    """
+    tables: list[dict[str, Any]] = []
+    out: list[CardSpec] = []
+    for table, path_key, header_key in _table_keys(parsed):
+        gen = _TableCards(table, path_key, header_key, len(tables))
+        cards = gen.cards()
+        if cards:
+            tables.append(stored_table(table, path_key))
+            out.extend(cards)
+    return tables, out
+
+
+def stored_table(table: Table, path_key: str) -> dict[str, Any]:
+    """What the note row keeps of one table: plain cells, display forms only where they differ."""
+    entry: dict[str, Any] = {
+        "hp": list(table.heading_path),
+        "pk": path_key,
+        "l": table.start_line,
+        "h": list(table.header),
+        "r": [list(row) for row in table.rows],
+    }
+    if table.header_display != table.header:
+        entry["hd"] = _display_diff(table.header, table.header_display)
+    if table.rows_display != table.rows:
+        entry["rd"] = [
+            None if d == p else _display_diff(p, d)
+            for p, d in zip(table.rows, table.rows_display, strict=False)
+        ]
+    return entry
+
+
+def _display_diff(plain: tuple[str, ...], display: tuple[str, ...]) -> list[str | None]:
+    """``display`` with ``None`` for each cell written as its plain form."""
+    return [None if i < len(plain) and d == plain[i] else d for i, d in enumerate(display)]

@@ -23,6 +23,7 @@ no state: the card generator and the tests use the same definitions.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -136,6 +137,12 @@ def classify(value: str) -> ValueKind:
     return ValueKind("text")
 
 
+#: Card generation compares each cell with most others of its table (pools, side
+#: columns): the per-string work below is memoised.  Pure functions of their strings.
+_MEMO = 8192
+
+
+@functools.lru_cache(maxsize=_MEMO)
 def _skeleton(text: str) -> str:
     """Letters, digits and CJK only: what is left when formatting is ignored."""
     return "".join(ch for ch in normalize(text) if ch.isalnum() or ch == "%")
@@ -144,8 +151,14 @@ def _skeleton(text: str) -> str:
 _NUMBERS_RE = re.compile(_NUM)
 
 
-def _numbers(text: str) -> list[float]:
-    return [float(n.replace(",", "")) for n in _NUMBERS_RE.findall(_fold(text))]
+@functools.lru_cache(maxsize=_MEMO)
+def _numbers(text: str) -> tuple[float, ...]:
+    return tuple(float(n.replace(",", "")) for n in _NUMBERS_RE.findall(_fold(text)))
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _kind(value: str) -> ValueKind:
+    return classify(value)
 
 
 def looks_alike(a: str, b: str) -> bool:
@@ -153,8 +166,15 @@ def looks_alike(a: str, b: str) -> bool:
 
     Equal once formatting is dropped (``**INT8**`` / ``INT8``), one inside the other
     (``1 张`` / ``实际需 1 张``), or the same numbers with the same kind
-    (``≈4.0039 bpw`` / ``4.0039 bpw``).
+    (``≈4.0039 bpw`` / ``4.0039 bpw``).  Symmetric, so memoised once per pair: a table's
+    pools ask it of (B, A) for A's answer and of (A, B) for B's.
     """
+    return _looks_alike(a, b) if a <= b else _looks_alike(b, a)
+
+
+@functools.lru_cache(maxsize=4 * _MEMO)
+def _looks_alike(a: str, b: str) -> bool:
+    """:func:`looks_alike` of ``a <= b``."""
     sa, sb = _skeleton(a), _skeleton(b)
     if not sa or not sb:
         return sa == sb
@@ -165,7 +185,7 @@ def looks_alike(a: str, b: str) -> bool:
     if len(short) >= 2 and not short.isdigit() and short in long_:
         return True
     na, nb = _numbers(a), _numbers(b)
-    return bool(na) and na == nb and classify(a) == classify(b)
+    return bool(na) and na == nb and _kind(a) == _kind(b)
 
 
 _SIZED_RE = re.compile(rf"(?P<n>{_NUM})\s*(?P<s>[kmbt])(?![a-z])")

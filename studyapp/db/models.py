@@ -58,6 +58,7 @@ class Note(Base):
             "content_sha256",
             "missing",
             "parse_error",
+            "parsed_version",
         ),
         # The dashboard's mastery per tag and per folder (migration 0005).
         Index("ix_notes_stats", "missing", "folder", "mastery_level", "id"),
@@ -87,6 +88,11 @@ class Note(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     missing: Mapped[bool] = mapped_column(Boolean, default=False)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The note's tables, stored once; its table cards' compact payloads point into them
+    # (migration 0009, studyapp.core.table_store).  NULL/empty: no table card.
+    tables_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # studyapp.core.table_store.CARD_GENERATOR_VERSION of the cards stored for this note.
+    parsed_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     cards: Mapped[list[Card]] = relationship(back_populates="note")
     tags: Mapped[list[Tag]] = relationship(secondary="note_tags", back_populates="notes")

@@ -24,7 +24,6 @@ CLI's ``--help``) stays fast.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import select
 
 from studyapp.core.quiz import make_prompt
+from studyapp.core.table_store import view_payload
 from studyapp.db.models import Card, Note, NoteTag, Tag
 from studyapp.services.collection import Collection
 
@@ -142,7 +142,15 @@ def collect(coll: Collection, *, tag: str | None = None) -> list[AnkiItem]:
     """The note and table cards to export (of present notes, not retired), in card order."""
     with coll.session() as session:
         query = (
-            select(Card.kind, Card.anchor, Card.payload_json, Note.id, Note.path, Note.title)
+            select(
+                Card.kind,
+                Card.anchor,
+                Card.payload_json,
+                Note.id,
+                Note.path,
+                Note.title,
+                Note.tables_json,
+            )
             .join(Note, Note.id == Card.note_id)
             .where(
                 Card.kind.in_(("note", "table")),
@@ -166,8 +174,8 @@ def collect(coll: Collection, *, tag: str | None = None) -> list[AnkiItem]:
         ):
             tags_of.setdefault(note_id, []).append(anki_tag(name))
     items: list[AnkiItem] = []
-    for kind, anchor, payload_json, note_id, path, title in rows:
-        payload = json.loads(payload_json)
+    for kind, anchor, payload_json, note_id, path, title, tables_json in rows:
+        payload = view_payload(payload_json, tables_json)
         tags = sorted(t for t in tags_of.get(note_id, ()) if t)
         heading = " / ".join(str(p) for p in payload.get("heading_path", ())[1:])
         source = f"{path} · {heading}" if heading else path

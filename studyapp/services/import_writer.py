@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from studyapp.core.sizing.calc_cards import calc_card_specs
 from studyapp.core.srs import SrsState, initial_ef, state_from_frontmatter
-from studyapp.db.models import Card, CardLink, Note, NoteTag, Tag
-from studyapp.services.import_parse import EncodedCard, Parsed
+from studyapp.core.table_store import CARD_GENERATOR_VERSION, is_compact, view_payload
+from studyapp.db.models import Card, CardLink, Note, Tag
+from studyapp.services.import_parse import Parsed
 from studyapp.services.scan import FoundNote
 
 __all__ = ["NoteWriter"]
@@ -72,6 +73,8 @@ class NoteWriter:
             "body_line_offset": note.body_line_offset,
             "answer_markdown": note.answer.markdown if note.answer else "",
             "content_sha256": parsed.sha256,
+            "tables_json": parsed.tables_json or None,
+            "parsed_version": CARD_GENERATOR_VERSION,
             "mtime_ns": item.mtime_ns,
             "size": item.size,
             "missing": False,
@@ -80,21 +83,24 @@ class NoteWriter:
 
     def insert_note(self, parsed: Parsed, item: FoundNote) -> int:
         values = self._note_values(parsed, item)
-        note_id = int(self.session.execute(insert(Note).values(**values)).inserted_primary_key[0])
-        self._set_tags(note_id, parsed)
+        # A Core insert of the table (compiled once, types applied): the ORM's
+        # ``insert(Note).values(**values)`` built and coerced a new statement per note.
+        result = self.session.connection().execute(_NOTE_INSERT, values)
+        note_id = int(result.inserted_primary_key[0])
+        self._set_tags(note_id, parsed, fresh=True)
         self._sync_cards(note_id, parsed, fresh=True)
         return note_id
 
     def update_note(self, note_id: int, parsed: Parsed, item: FoundNote, *, revived: bool) -> None:
         values = self._note_values(parsed, item)
         before = self.session.execute(
-            select(Note.next_review, Note.review_count, Note.last_reviewed).where(
+            select(Note.next_review, Note.review_count, Note.last_reviewed, Note.tables_json).where(
                 Note.id == note_id
             )
         ).one()
         self.session.execute(update(Note).where(Note.id == note_id).values(**values))
         self._set_tags(note_id, parsed)
-        self._sync_cards(note_id, parsed, fresh=False)
+        self._sync_cards(note_id, parsed, fresh=False, old_tables=before.tables_json)
         meta = parsed.note.meta if parsed.note else None
         if (
             self.adopt_next_review
@@ -110,20 +116,21 @@ class NoteWriter:
                 .values(due=meta.next_review)
             )
 
-    def _set_tags(self, note_id: int, parsed: Parsed) -> None:
+    def _set_tags(self, note_id: int, parsed: Parsed, *, fresh: bool = False) -> None:
         assert parsed.note is not None
-        self.session.execute(delete(NoteTag).where(NoteTag.note_id == note_id))
+        conn = self.session.connection()
+        if not fresh:
+            conn.exec_driver_sql("DELETE FROM note_tags WHERE note_id = ?", (note_id,))
         rows = []
         for name in dict.fromkeys(parsed.note.meta.tags):
             tag_id = self.tag_ids.get(name)
             if tag_id is None:
-                tag_id = int(
-                    self.session.execute(insert(Tag).values(name=name)).inserted_primary_key[0]
-                )
+                cursor = conn.exec_driver_sql("INSERT INTO tags (name) VALUES (?)", (name,))
+                tag_id = int(cursor.lastrowid)
                 self.tag_ids[name] = tag_id
-            rows.append({"note_id": note_id, "tag_id": tag_id})
+            rows.append((note_id, tag_id))
         if rows:
-            self.session.execute(insert(NoteTag), rows)
+            conn.exec_driver_sql("INSERT INTO note_tags (note_id, tag_id) VALUES (?, ?)", rows)
         if parsed.about_deployment:
             # The calc deck is a handful of cards: link them by id (INSERT OR IGNORE keeps
             # existing links) instead of searching the cards table once per note.
@@ -132,13 +139,13 @@ class NoteWriter:
                 self.session.connection().exec_driver_sql(
                     "INSERT OR IGNORE INTO card_links (card_id, note_id) VALUES (?, ?)", links
                 )
-        else:
+        elif not fresh:
             self.session.execute(delete(CardLink).where(CardLink.note_id == note_id))
 
-    def _initial_state(self, spec: EncodedCard, parsed: Parsed) -> SrsState:
+    def _initial_state(self, kind: str, parsed: Parsed) -> SrsState:
         assert parsed.note is not None
         meta = parsed.note.meta
-        if spec.kind == "note" and meta.review_count > 0:
+        if kind == "note" and meta.review_count > 0:
             # The database was deleted (or this is a new machine): the note's own
             # frontmatter carries its schedule.
             return state_from_frontmatter(
@@ -146,7 +153,9 @@ class NoteWriter:
             )
         return SrsState(ef_milli=initial_ef(meta.difficulty))
 
-    def _sync_cards(self, note_id: int, parsed: Parsed, *, fresh: bool) -> None:
+    def _sync_cards(
+        self, note_id: int, parsed: Parsed, *, fresh: bool, old_tables: str | None = None
+    ) -> None:
         existing: dict[tuple[str, str], tuple[int, bool]] = {}
         if not fresh:
             existing = {
@@ -157,31 +166,30 @@ class NoteWriter:
                     )
                 )
             }
-        new_rows: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []
+        fact_state: SrsState | None = None
         seen: set[tuple[str, str]] = set()
-        for spec in parsed.cards:
-            key = (spec.kind, spec.anchor)
+        updates: list[tuple[str, str, str, int]] = []
+        for kind, anchor, title, payload, sibling in parsed.cards:
+            key = (kind, anchor)
             if key in seen:
                 continue
             seen.add(key)
-            payload, sibling = spec.payload_json, spec.sibling_key
             if key in existing:
-                card_id, _retired = existing[key]
-                self.session.execute(
-                    update(Card)
-                    .where(Card.id == card_id)
-                    .values(
-                        title=spec.title, payload_json=payload, sibling_key=sibling, retired=False
-                    )
-                )
+                updates.append((title, payload, sibling, existing[key][0]))
                 continue
-            state = self._initial_state(spec, parsed)
+            if kind == "note":
+                state = self._initial_state(kind, parsed)
+            else:  # every other card of the note starts alike: build it once
+                if fact_state is None:
+                    fact_state = self._initial_state(kind, parsed)
+                state = fact_state
             new_rows.append(
                 (
                     note_id,
-                    spec.kind,
-                    spec.anchor,
-                    spec.title,
+                    kind,
+                    anchor,
+                    title,
                     payload,
                     sibling,
                     state.ef_milli,
@@ -193,6 +201,10 @@ class NoteWriter:
                     _iso(state.last_review),
                 )
             )
+        if updates:
+            # Existing cards keep id and schedule (re-derived after an edit or a newer
+            # card generator): one executemany, not an ORM statement per card.
+            self.session.connection().exec_driver_sql(_UPDATE_CARD, updates)
         if new_rows:
             # Plain executemany: the ORM's per-row bookkeeping cost more than SQLite's
             # insert for the ~150 cards of a note.
@@ -204,6 +216,31 @@ class NoteWriter:
         ]
         if gone:
             self.session.execute(update(Card).where(Card.id.in_(gone)).values(retired=True))
+        if old_tables:
+            unseen = [card_id for key, (card_id, _r) in existing.items() if key not in seen]
+            self._freeze(unseen, old_tables)
+
+    def _freeze(self, card_ids: list[int], old_tables: str) -> None:
+        """Give retired cards that point into the note's previous tables their full payload.
+
+        A compact payload is only valid beside the tables it was made from; a retired
+        card keeps what it showed (history, undo) after the note's tables change.
+        """
+        if not card_ids:
+            return
+        conn = self.session.connection()
+        frozen: list[tuple[str, int]] = []
+        for start in range(0, len(card_ids), 500):
+            chunk = card_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for card_id, payload_json in conn.exec_driver_sql(
+                f"SELECT id, payload_json FROM cards WHERE id IN ({marks})", tuple(chunk)
+            ):
+                if is_compact(json.loads(payload_json)):
+                    full = view_payload(payload_json, old_tables)
+                    frozen.append((json.dumps(full, ensure_ascii=False), card_id))
+        if frozen:
+            conn.exec_driver_sql("UPDATE cards SET payload_json = ? WHERE id = ?", frozen)
 
     def calc_card_ids(self) -> list[int]:
         if self._calc_ids is None:
@@ -237,6 +274,12 @@ class NoteWriter:
             self.session.execute(insert(Card), rows)
         self._calc_ids = None
 
+
+_NOTE_INSERT = Note.__table__.insert()
+
+_UPDATE_CARD = (
+    "UPDATE cards SET title = ?, payload_json = ?, sibling_key = ?, retired = 0 WHERE id = ?"
+)
 
 _INSERT_CARD = (
     "INSERT INTO cards (note_id, kind, anchor, title, payload_json, sibling_key, ef_milli, "

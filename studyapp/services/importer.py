@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, select, text, update
 from studyapp.core.atomic import NotRegularFileError, read_regular
 from studyapp.core.frontmatter_io import MAX_NOTE_BYTES, sha256_hex
 from studyapp.core.printable import printable
+from studyapp.core.table_store import CARD_GENERATOR_VERSION
 from studyapp.db.models import Card, ImportProblem, Note
 from studyapp.services import eventlog
 from studyapp.services.collection import Collection
@@ -37,9 +38,10 @@ Progress = Callable[[int, int], None]
 
 #: After an import that changed this many notes, refresh SQLite's planner statistics.
 ANALYZE_AFTER = 50
-#: Every note the database has (not missing): path, mtime, size and whether it parsed.
+#: Every note the database has (not missing): path, mtime, size and whether it parsed
+#: with the current card generator (an older one means: re-derive its cards).
 _WARM_SQL = (
-    "SELECT path, mtime_ns, size, parse_error IS NULL FROM notes"
+    "SELECT path, mtime_ns, size, parse_error IS NULL AND parsed_version >= ? FROM notes"
     " INDEXED BY ix_notes_import_scan WHERE missing = 0"
 )
 
@@ -150,7 +152,10 @@ def import_notes(
         # ~60 ms); the full rows are read only when something changed or vanished.
         raw = session.connection().connection.driver_connection
         assert raw is not None
-        live = {path: (mtime, size, ok) for path, mtime, size, ok in raw.execute(_WARM_SQL)}
+        live = {
+            path: (mtime, size, ok)
+            for path, mtime, size, ok in raw.execute(_WARM_SQL, (CARD_GENERATOR_VERSION,))
+        }
         to_read: list[FoundNote] = []
         for item in found:
             if not force and live.get(item.rel_path) == (item.mtime_ns, item.size, 1):
@@ -174,6 +179,7 @@ def import_notes(
                         Note.content_sha256,
                         Note.missing,
                         Note.parse_error,
+                        Note.parsed_version,
                     )
                 )
             }
@@ -204,6 +210,7 @@ def import_notes(
                 row is not None
                 and not row.missing
                 and row.parse_error is None
+                and row.parsed_version >= CARD_GENERATOR_VERSION
                 and row.content_sha256 == sha256_hex(data)
             ):
                 # touched, not changed: remember the new stat only

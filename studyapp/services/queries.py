@@ -6,7 +6,6 @@ queries, so the dashboard of a large collection opens without loading every card
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -15,6 +14,7 @@ from typing import Any
 from sqlalchemy import String, func, select, text, type_coerce
 
 from studyapp.core.srs import forecast, retention, streak
+from studyapp.core.table_store import view_payload
 from studyapp.db.models import Card, ImportProblem, Note, NoteTag, ReviewLog, Tag
 from studyapp.services.collection import Collection
 from studyapp.services.queue import driver_rows
@@ -359,7 +359,7 @@ def card_rows(
     """Cards with their schedule, for ``studyapp cards`` and the notes browser."""
     with coll.session() as session:
         query = (
-            select(Card, Note.path)
+            select(Card, Note.path, Note.tables_json)
             .outerjoin(Note, Note.id == Card.note_id)
             .where(Card.retired.is_(False))
             .order_by(Note.path, Card.id)
@@ -369,7 +369,7 @@ def card_rows(
         if kind:
             query = query.where(Card.kind == kind)
         out = []
-        for card, path in session.execute(query):
+        for card, path, tables_json in session.execute(query):
             out.append(
                 {
                     "card_id": card.id,
@@ -377,7 +377,7 @@ def card_rows(
                     "kind": card.kind,
                     "anchor": card.anchor,
                     "title": card.title,
-                    "payload": json.loads(card.payload_json),
+                    "payload": view_payload(card.payload_json, tables_json),
                     "due": card.due.isoformat() if card.due else None,
                     "interval": card.interval,
                     "ease": card.ef_milli / 1000,

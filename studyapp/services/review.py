@@ -10,7 +10,6 @@ exam caps from :mod:`studyapp.services.exams`; session order and relearning are
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Any
 from studyapp.core.mastery import combine_mastery, mastery_changed
 from studyapp.core.scheduler import Sm2Scheduler
 from studyapp.core.srs import SrsState, card_mastery
+from studyapp.core.table_store import view_payload
 from studyapp.db.models import Card
 from studyapp.services import eventlog, exams, writeback
 from studyapp.services.card_actions import CardActions
@@ -99,7 +99,8 @@ _CARD_UPDATE_SQL = (
 )
 _CARD_VIEW_SQL = (
     "SELECT c.id, c.kind, c.title, c.payload_json, c.ef_milli, c.interval, c.reps, c.lapses,"
-    " c.due, c.last_review, c.note_id, c.suspended, c.sibling_key, n.path, n.title"
+    " c.due, c.last_review, c.note_id, c.suspended, c.sibling_key, n.path, n.title,"
+    " n.tables_json"
     " FROM cards c LEFT JOIN notes n ON n.id = c.note_id WHERE c.id = ?"
 )
 _NOTE_STATE_SQL = (
@@ -206,12 +207,12 @@ class ReviewService(CardActions, UndoActions, DueQueue):
             if row is None:
                 raise KeyError(card_id)
             (cid, kind, title, payload, ef, interval, reps, lapses, due, last, note_id) = row[:11]
-            suspended, sibling_key, note_path, note_title = row[11:]
+            suspended, sibling_key, note_path, note_title, tables_json = row[11:]
             return CardView(
                 id=cid,
                 kind=kind,
                 title=title,
-                payload=json.loads(payload),
+                payload=view_payload(payload, tables_json),
                 state=SrsState(
                     ef_milli=ef,
                     interval=interval,

@@ -9,12 +9,12 @@ Skipped where the ``anki`` package (test extra) is not installed.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import pytest
 
 from studyapp.cli.main import main
+from studyapp.core.table_store import view_payload
 from studyapp.services.collection import Collection
 from studyapp.services.export_anki import anki_tag, export_anki, guid_source
 from studyapp.services.importer import import_notes
@@ -63,11 +63,12 @@ def studyapp_cards(coll: Collection) -> list[tuple[str, str, str, dict]]:  # typ
 
     with coll.session() as session:
         rows = session.execute(
-            select(Card.kind, Card.anchor, Note.path, Card.payload_json)
+            select(Card.kind, Card.anchor, Note.path, Card.payload_json, Note.tables_json)
             .join(Note)
             .where(Card.kind.in_(("note", "table")), Card.retired.is_(False))
         ).all()
-    return [(k, a, p, json.loads(j)) for k, a, p, j in rows]
+    # The full payload a card shows (a table card's stored one is compact).
+    return [(k, a, p, view_payload(j, t)) for k, a, p, j, t in rows]
 
 
 def test_tags_keep_their_hierarchy_as_anki_wants() -> None:
