@@ -2,11 +2,13 @@
 
 SQLite's automatic checkpoint (every 1,000 WAL frames, ~30 answers) runs inside the
 commit that crosses the limit: that answer pays ~9 ms for copying the WAL into the
-database and fsyncing it, which is what the review loop's p95 is made of.  A
+database and fsyncing it, which is what the review loop's p95 was made of.  A
 :class:`Checkpointer` runs the same PASSIVE checkpoint on a thread with a connection of
-its own, asked for every :attr:`Checkpointer.EVERY` answers: the WAL is copied back
-(and restarts from its beginning) long before it reaches the automatic limit, so no
-answer crosses it.
+its own: once :attr:`~Checkpointer.EVERY` answers have been committed since the last
+one, as soon as answering pauses for :attr:`~Checkpointer.IDLE_S` (a person reading the
+next card), and at the latest after :attr:`~Checkpointer.FORCE` answers even without a
+pause (a burst), so the WAL restarts from its beginning long before the automatic
+limit and no answer ever crosses it.
 
 Durability is unchanged: every answer's commit is still ``synchronous = FULL`` and on
 disk when it returns; a checkpoint only moves committed frames into the database file,
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,37 +29,46 @@ from urllib.parse import quote
 class Checkpointer:
     """PASSIVE ``wal_checkpoint`` on a daemon thread, asked for by :meth:`poke`."""
 
-    #: Answers between two checkpoints: ~30 WAL frames each, so ~500 frames, half the
-    #: automatic limit (the backstop), and a few ms of disk work on the thread.
-    EVERY = 16
+    #: Answers (~30 WAL frames each) before a checkpoint is wanted.
+    EVERY = 8
+    #: Seconds without an answer after which a wanted checkpoint runs.
+    IDLE_S = 0.2
+    #: Answers after which it runs even while answers keep coming (~500 frames: half the
+    #: automatic limit, the backstop).
+    FORCE = 16
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self._count = 0
-        self._wake = threading.Event()
+        self._since = 0  # answers since the last checkpoint began
+        self._last = 0.0  # monotonic time of the last answer
+        self._cond = threading.Condition()
         self._stop = False
-        self._pending = False
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
         #: Checkpoints run (tests and the benchmark read it).
         self.runs = 0
 
     def poke(self) -> None:
-        """One answer was committed; every :attr:`EVERY` answers the thread checkpoints."""
-        self._count += 1
-        if self._count < self.EVERY:
-            return
-        self._count = 0
-        with self._lock:
-            if self._stop:
+        """One answer was committed (called after its write-back)."""
+        with self._cond:
+            self._since += 1
+            self._last = time.monotonic()
+            if self._since < self.EVERY or self._stop:
                 return
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="studyapp-wal-checkpoint", daemon=True
                 )
                 self._thread.start()
-            self._pending = True
-        self._wake.set()
+            if self._since in (self.EVERY, self.FORCE):
+                self._cond.notify_all()
+
+    def _due(self) -> float | None:
+        """0 when a checkpoint should run now, else seconds to wait (None: until poked)."""
+        if self._since < self.EVERY:
+            return 0.0 if self._stop and self._since else None
+        if self._stop or self._since >= self.FORCE:
+            return 0.0
+        return max(0.0, self.IDLE_S - (time.monotonic() - self._last))
 
     def _connect(self) -> sqlite3.Connection:
         uri = f"file:{quote(str(self.db_path.resolve()))}?mode=rw"
@@ -70,14 +82,12 @@ class Checkpointer:
         conn: sqlite3.Connection | None = None
         try:
             while True:
-                self._wake.wait()
-                self._wake.clear()
-                with self._lock:
-                    pending, self._pending = self._pending, False
-                if not pending:
-                    if self._stop:
-                        return
-                    continue
+                with self._cond:
+                    while (wait := self._due()) != 0.0:
+                        if wait is None and self._stop:
+                            return
+                        self._cond.wait(wait)
+                    self._since = 0
                 try:
                     if conn is None:
                         conn = self._connect()
@@ -92,17 +102,16 @@ class Checkpointer:
                     if conn is not None:
                         conn.close()
                         conn = None
-                if self._stop:
-                    return
         finally:
             if conn is not None:
                 conn.close()
 
     def close(self) -> None:
-        """Stop the thread and close its connection; a checkpoint already asked for runs first."""
-        with self._lock:
+        """Stop the thread and close its connection; answers not yet checkpointed are
+        checkpointed first (as closing the database's last connection does anyway)."""
+        with self._cond:
             self._stop = True
             thread = self._thread
-        self._wake.set()
+            self._cond.notify_all()
         if thread is not None:
             thread.join()

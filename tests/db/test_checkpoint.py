@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from studyapp.services.checkpoint import Checkpointer
@@ -57,6 +58,48 @@ def test_checkpoint_copies_the_wal_back(tmp_path: Path) -> None:
     conn.execute("INSERT INTO t VALUES ('after')")
     assert _wal_frames(db) <= 2
     assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 51
+    conn.close()
+
+
+def _wal_db(tmp_path: Path) -> tuple[Path, sqlite3.Connection]:
+    db = tmp_path / "w.sqlite3"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("CREATE TABLE t (v TEXT)")
+    conn.execute("INSERT INTO t VALUES ('x')")
+    return db, conn
+
+
+def _wait_for_runs(checkpointer: Checkpointer, runs: int) -> None:
+    deadline = time.monotonic() + 30  # a generous bound for a loaded machine, not a timing
+    while checkpointer.runs < runs and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpointer.runs == runs
+
+
+def test_a_pause_in_answering_runs_the_wanted_checkpoint(tmp_path: Path) -> None:
+    db, conn = _wal_db(tmp_path)
+    checkpointer = Checkpointer(db)
+    checkpointer.EVERY, checkpointer.IDLE_S, checkpointer.FORCE = 2, 0.01, 10**6
+    checkpointer.poke()
+    time.sleep(0.05)
+    assert checkpointer.runs == 0  # not wanted yet: one answer
+    checkpointer.poke()
+    _wait_for_runs(checkpointer, 1)  # wanted, and answering paused
+    checkpointer.close()
+    conn.close()
+
+
+def test_a_burst_of_answers_does_not_postpone_it_past_force(tmp_path: Path) -> None:
+    db, conn = _wal_db(tmp_path)
+    checkpointer = Checkpointer(db)
+    checkpointer.EVERY, checkpointer.IDLE_S, checkpointer.FORCE = 1, 10**6, 3
+    for _ in range(3):
+        checkpointer.poke()  # never idle for IDLE_S
+    _wait_for_runs(checkpointer, 1)
+    checkpointer.close()
+    assert checkpointer.runs == 1  # nothing answered since: close adds none
     conn.close()
 
 
