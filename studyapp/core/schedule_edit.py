@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from studyapp.core.frontmatter_io import (
+    NoteParts,
     ScheduleValue,
     WriteBackError,
     frontmatter_lookalike,
@@ -264,6 +265,7 @@ def _verify(
     new: bytes,
     values: Mapping[str, ScheduleValue],
     old_parsed: tuple[dict[Any, Any], _Pairs] | None,
+    old_parts: NoteParts | None = None,
 ) -> None:
     """Re-parse the result: written keys read back as intended, every other byte unchanged.
 
@@ -271,9 +273,11 @@ def _verify(
     YAML parser in both versions, and everything outside them (comments, blank lines,
     other keys, delimiters, body) must be identical, byte for byte.  ``old_parsed`` is
     the old block's :func:`_parse_block` as the edit already computed it (each version
-    is parsed once).
+    is parsed once); ``old_parts`` likewise its :func:`split_note` (the new version is
+    always split and parsed here, afresh).
     """
-    op, np_ = split_note(old), split_note(new)
+    op = split_note(old) if old_parts is None else old_parts
+    np_ = split_note(new)
     old_body = old[op.body_start :]
     problems: list[str] = []
     if not np_.has_frontmatter or np_.bom != op.bom or new[np_.body_start :] != old_body:
@@ -376,7 +380,7 @@ def write_schedule(data: bytes, values: Mapping[str, ScheduleValue]) -> bytes:
                 out.append(f"{key}: {_emit(value, None, date_style)}" + nl.decode())
         new_block = "".join(out).encode("utf-8")
         new = data[: parts.block_start] + new_block + data[parts.block_end :]
-    _verify(data, new, values, None if not parts.has_frontmatter else parsed)
+    _verify(data, new, values, None if not parts.has_frontmatter else parsed, parts)
     return new
 
 

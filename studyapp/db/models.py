@@ -126,8 +126,8 @@ class Card(Base):
     __tablename__ = "cards"
     __table_args__ = (
         UniqueConstraint("note_id", "kind", "anchor", name="uq_cards_identity"),
-        Index("ix_cards_first_seen", "first_seen"),
-        Index("ix_cards_last_review", "last_review"),
+        # No index on first_seen or last_review: no query reads one, and every answer
+        # moved its entries (migration 0010).
         # New cards in queue order, per kind: today's few are read without a sort.
         Index("ix_cards_new", "kind", "id", sqlite_where=text("due IS NULL")),
         # The queue's "has this note a new card it may show" probe, from the index alone.

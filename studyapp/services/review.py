@@ -389,6 +389,7 @@ class ReviewService(CardActions, UndoActions, DueQueue):
         if status == "pending":
             outcome = writeback.perform(self.coll, log_id, owed=owed)
             status, message = outcome.status, outcome.message
+        self.coll.answered()  # after the write-back: a checkpoint never delays it
         return AnswerResult(log_id, card_id, before, after, reschedules, status, message, mastery)
 
     def _note_mastery(self, conn: Any, note_id: int, today: date | None = None) -> float:
