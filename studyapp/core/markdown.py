@@ -54,6 +54,11 @@ def parse_tokens(body: str) -> list[Token]:
 _OUTLINE_INLINE = frozenset({"heading_open", "th_open", "td_open"})
 
 
+#: Where the inline rules of the commonmark preset can start: newline, escape, backticks,
+#: emphasis, link, image, autolink / inline HTML, entity (``text`` only stops at them).
+_INLINE_MARKUP_RE = re.compile(r"[\n\\`*_\[!<&]")
+
+
 def _outline_inline(state: StateCore) -> None:
     """markdown-it's ``inline`` core rule, run only on heading and table-cell content.
 
@@ -67,7 +72,14 @@ def _outline_inline(state: StateCore) -> None:
         if token.type == "inline" and i and tokens[i - 1].type in _OUTLINE_INLINE:
             if token.children is None:
                 token.children = []
-            md.inline.parse(token.content, md, env, token.children)
+            content = token.content
+            if _INLINE_MARKUP_RE.search(content) is None:
+                # No character any active inline rule starts at: markdown-it would emit
+                # the content as one text token (most table cells).
+                if content:
+                    token.children.append(Token("text", "", 0, content=content))
+            else:
+                md.inline.parse(content, md, env, token.children)
 
 
 @functools.cache
