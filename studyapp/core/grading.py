@@ -12,6 +12,7 @@ Nothing here reads a clock: elapsed time is a parameter.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -223,8 +224,14 @@ class AnswerForm:
         return self._token_norms
 
 
+@functools.lru_cache(maxsize=16384)
 def analyse_answer(text: str) -> AnswerForm:
-    """The :class:`AnswerForm` of ``text`` (see :func:`forms_match`)."""
+    """The :class:`AnswerForm` of ``text`` (see :func:`forms_match`).
+
+    Memoised: the import analyses every table cell, and a collection repeats many cells
+    across its notes (a third of the 1k corpus's).  A form is a pure function of its
+    text (its lazy parts fill in the same way whoever asks first).
+    """
     return AnswerForm(text)
 
 

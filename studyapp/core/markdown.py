@@ -14,12 +14,13 @@ import re
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from studyapp.core.model import Section
 
-__all__ = ["body_lines", "heading_text", "md", "parse_tokens", "sections"]
+__all__ = ["body_lines", "heading_text", "md", "outline_tokens", "parse_tokens", "sections"]
 
 # markdown-it's own line splitting (it normalises CRLF and lone CR to LF); str.splitlines
 # would also split on U+2028, VT, FF... and then disagree with token .map line numbers.
@@ -46,6 +47,56 @@ def _body_md() -> MarkdownIt:
 def parse_tokens(body: str) -> list[Token]:
     """Block tokens of a note body; their ``.map`` lines are 0-based body lines."""
     return _body_md().parse(body)
+
+
+#: The block tokens whose inline content the note outline reads: headings (section
+#: titles) and table cells (:mod:`studyapp.core.tables`).
+_OUTLINE_INLINE = frozenset({"heading_open", "th_open", "td_open"})
+
+
+#: Where the inline rules of the commonmark preset can start: newline, escape, backticks,
+#: emphasis, link, image, autolink / inline HTML, entity (``text`` only stops at them).
+_INLINE_MARKUP_RE = re.compile(r"[\n\\`*_\[!<&]")
+
+
+def _outline_inline(state: StateCore) -> None:
+    """markdown-it's ``inline`` core rule, run only on heading and table-cell content.
+
+    Each inline token is parsed on its own (from its content and the document's
+    references, both fixed by the block pass), so the tokens parsed are exactly those of
+    a full parse; paragraphs and list text keep no children.
+    """
+    tokens = state.tokens
+    md, env = state.md, state.env
+    for i, token in enumerate(tokens):
+        if token.type == "inline" and i and tokens[i - 1].type in _OUTLINE_INLINE:
+            if token.children is None:
+                token.children = []
+            content = token.content
+            if _INLINE_MARKUP_RE.search(content) is None:
+                # No character any active inline rule starts at: markdown-it would emit
+                # the content as one text token (most table cells).
+                if content:
+                    token.children.append(Token("text", "", 0, content=content))
+            else:
+                md.inline.parse(content, md, env, token.children)
+
+
+@functools.cache
+def _outline_md() -> MarkdownIt:
+    """:func:`_body_md` with inline parsing limited to what :func:`outline_tokens` keeps."""
+    parser = MarkdownIt("commonmark").enable("table")
+    parser.core.ruler.at("inline", _outline_inline)
+    return parser
+
+
+def outline_tokens(body: str) -> list[Token]:
+    """:func:`parse_tokens` for the note outline (sections and tables) only.
+
+    The same block tokens; only heading and table-cell inline tokens have children (the
+    inline parse of every paragraph was two fifths of an import's Markdown time).
+    """
+    return _outline_md().parse(body)
 
 
 def body_lines(body: str) -> list[str]:

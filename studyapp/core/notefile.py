@@ -26,7 +26,7 @@ import re
 from pathlib import PurePosixPath
 
 from studyapp.core.frontmatter_io import load_meta
-from studyapp.core.markdown import body_lines, parse_tokens, sections
+from studyapp.core.markdown import body_lines, outline_tokens, sections
 from studyapp.core.model import ParsedNote
 
 __all__ = [
@@ -142,7 +142,7 @@ def parse_note(rel_path: str, data: bytes) -> ParsedNote:
     offset = head.count(b"\n") + (1 if head and not head.endswith(b"\n") else 0)
     lines = body_lines(body)
     text, limits = bounded_text(lines)
-    tokens = parse_tokens(text)
+    tokens = outline_tokens(text)
     secs = sections(tokens, lines)
     title = next((s.title for s in secs if s.level == 1 and s.title), "")
     answer = next((s for s in secs if s.level == 2), None)

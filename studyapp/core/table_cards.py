@@ -55,10 +55,12 @@ from studyapp.core.grading import (
 from studyapp.core.model import CardSpec, ParsedNote, Table
 from studyapp.core.value_kind import (
     ValueKind,
-    classify,
     gives_away,
     header_names_unit,
+    kind_of,
     looks_alike,
+    numbers_of,
+    skeleton,
 )
 
 __all__ = [
@@ -92,6 +94,19 @@ TYPED_MAX_CHARS = 40
 COMPARISON_HEADERS = frozenset(
     {"维度", "指标", "技术", "因素", "对比", "对比项", "方面", "特性", "项目", "比较", "属性"}
 )
+
+
+def _alike(sa: str, sb: str, na: tuple[float, ...], nb: tuple[float, ...]) -> bool:
+    """:func:`~studyapp.core.value_kind.looks_alike` of two cells of one kind, from their
+    skeletons and numbers (the same tests, in the same order)."""
+    if not sa or not sb:
+        return sa == sb
+    if sa == sb:
+        return True
+    short, long_ = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+    if len(short) >= 2 and not short.isdigit() and short in long_:
+        return True
+    return bool(na) and na == nb
 
 
 def _esc(text: str) -> str:
@@ -153,7 +168,7 @@ class _TableCards:
         self.forms = [[analyse_answer(cell) for cell in row[1:]] for row in table.rows]
         self.norms = [["", *(form.norm for form in row)] for row in self.forms]
         self.kinds: list[list[ValueKind | None]] = [
-            [None, *(classify(cell) for cell in row[1:])] for row in table.rows
+            [None, *(kind_of(cell) for cell in row[1:])] for row in table.rows
         ]
         # Each kind as a small int (-1: no value), so a pool's candidates are told apart
         # by an int compare instead of dataclass equality.
@@ -165,6 +180,20 @@ class _TableCards:
             ]
             for kinds, norms in zip(self.kinds, self.norms, strict=True)
         ]
+        # Per value cell, what looks_alike reads (pools compare cells of one kind only,
+        # so its kind test always holds there): see _alike.
+        self.skels = [["", *(skeleton(cell) for cell in row[1:])] for row in table.rows]
+        self.nums = [[(), *(numbers_of(cell) for cell in row[1:])] for row in table.rows]
+        # The cells of each kind id in row-major order, and per column in row order: a
+        # pool visits only the candidates of its answer's kind, in the order it always did.
+        self.by_kind: dict[int, list[tuple[int, int]]] = {}
+        self.col_by_kind: dict[tuple[int, int], list[int]] = {}
+        for r, ids_row in enumerate(self.kind_ids):
+            for c in self.value_cols:
+                k = ids_row[c]
+                if k >= 0:
+                    self.by_kind.setdefault(k, []).append((r, c))
+                    self.col_by_kind.setdefault((c, k), []).append(r)
         self.col_keys = _numbered(table.header)
         self.row_keys = _numbered(row[0] for row in table.rows)
         self._same: dict[tuple[int, int, int, int], bool] = {}
@@ -226,38 +255,45 @@ class _TableCards:
 
         Returns the pool (at most ``POOL_LIMIT``), the cells it comes from (flat
         ``[row, col, row, col, ...]``) and how many of it come from the column.
+
+        A candidate qualifies when it is of the answer's kind, does not state the same
+        fact (:meth:`_same_fact`) and looks like neither the answer nor an option
+        already taken (:func:`~studyapp.core.value_kind.looks_alike`, here on the
+        cells' precomputed skeletons and numbers: :func:`_alike`).
         """
-        rows, kid, same_fact = self.table.rows, self.kind_ids, self._same_fact
-        kind = kid[r][c]
+        rows, skels, nums, same_fact = self.table.rows, self.skels, self.nums, self._same_fact
+        kind = self.kind_ids[r][c]
         pool: list[str] = []
         where: list[int] = []
-        answer = rows[r][c]
+        if kind < 0:
+            return pool, where, 0
+        taken: list[tuple[str, tuple[float, ...]]] = []
+        sa, na = skels[r][c], nums[r][c]
 
         def fill(candidates: Iterable[tuple[int, int]]) -> None:
-            if len(pool) >= POOL_LIMIT:
-                return
             for r2, c2 in candidates:
-                if kid[r2][c2] != kind:
-                    continue  # another kind, or an empty cell
+                sb, nb = skels[r2][c2], nums[r2][c2]
+                if _alike(sb, sa, nb, na):
+                    continue
                 if same_fact(r, c, r2, c2):
                     continue  # the same fact in other words would be graded as a wrong pick
-                value = rows[r2][c2]
-                if looks_alike(value, answer):
-                    continue
-                for other in pool:
-                    if looks_alike(value, other):
+                for so, no in taken:
+                    if _alike(sb, so, nb, no):
                         break
                 else:
-                    pool.append(value)
+                    pool.append(rows[r2][c2])
                     where.extend((r2, c2))
+                    taken.append((sb, nb))
                     if len(pool) >= POOL_LIMIT:
                         return
 
-        others = [r2 for r2 in range(len(rows)) if r2 != r]
-        fill((r2, c) for r2 in others)
+        fill((r2, c) for r2 in self.col_by_kind[(c, kind)] if r2 != r)
         in_col = len(pool)
-        fill((r, c2) for c2 in self.value_cols if c2 != c)
-        fill((r2, c2) for r2 in others for c2 in self.value_cols if c2 != c)
+        if in_col < POOL_LIMIT:
+            kid_row = self.kind_ids[r]
+            fill((r, c2) for c2 in self.value_cols if c2 != c and kid_row[c2] == kind)
+        if len(pool) < POOL_LIMIT:
+            fill((r2, c2) for r2, c2 in self.by_kind[kind] if r2 != r and c2 != c)
         return pool, where, in_col
 
     def _recall_ok(self, r: int, c: int, pool: list[str]) -> bool:

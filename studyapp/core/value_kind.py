@@ -36,8 +36,11 @@ __all__ = [
     "classify",
     "gives_away",
     "header_names_unit",
+    "kind_of",
     "looks_alike",
+    "numbers_of",
     "option_problems",
+    "skeleton",
     "unit_of",
 ]
 
@@ -159,6 +162,21 @@ def _numbers(text: str) -> tuple[float, ...]:
 @functools.lru_cache(maxsize=_MEMO)
 def _kind(value: str) -> ValueKind:
     return classify(value)
+
+
+def kind_of(value: str) -> ValueKind:
+    """:func:`classify`, memoised (card generation classifies every cell)."""
+    return _kind(value)
+
+
+def skeleton(text: str) -> str:
+    """What :func:`looks_alike` compares of a string first (letters, digits, CJK, ``%``)."""
+    return _skeleton(text)
+
+
+def numbers_of(text: str) -> tuple[float, ...]:
+    """The numbers :func:`looks_alike` compares of a string (in reading order)."""
+    return _numbers(text)
 
 
 def looks_alike(a: str, b: str) -> bool:

@@ -99,6 +99,11 @@ class Parsed:
 EncodedCard = tuple[str, str, str, str, str]
 
 
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` without building an
+#: encoder per call (dumps makes a new JSONEncoder whenever it is given options).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _encode(spec: CardSpec) -> EncodedCard:
     sibling = spec.sibling_key
     if sibling is None:
@@ -107,7 +112,7 @@ def _encode(spec: CardSpec) -> EncodedCard:
         spec.kind,
         spec.anchor,
         spec.title,
-        json.dumps(spec.payload, ensure_ascii=False, separators=(",", ":")),
+        _dumps(spec.payload),
         sibling,
     )
 

@@ -167,7 +167,7 @@ class NoteWriter:
                 )
             }
         new_rows: list[tuple[Any, ...]] = []
-        fact_state: SrsState | None = None
+        fact_cols: tuple[Any, ...] | None = None  # the schedule columns of a fact card
         seen: set[tuple[str, str]] = set()
         updates: list[tuple[str, str, str, int]] = []
         for kind, anchor, title, payload, sibling in parsed.cards:
@@ -179,28 +179,12 @@ class NoteWriter:
                 updates.append((title, payload, sibling, existing[key][0]))
                 continue
             if kind == "note":
-                state = self._initial_state(kind, parsed)
-            else:  # every other card of the note starts alike: build it once
-                if fact_state is None:
-                    fact_state = self._initial_state(kind, parsed)
-                state = fact_state
-            new_rows.append(
-                (
-                    note_id,
-                    kind,
-                    anchor,
-                    title,
-                    payload,
-                    sibling,
-                    state.ef_milli,
-                    state.interval,
-                    state.reps,
-                    state.lapses,
-                    _iso(state.due),
-                    _iso(state.last_review),
-                    _iso(state.last_review),
-                )
-            )
+                cols = _schedule_columns(self._initial_state(kind, parsed))
+            else:  # every other card of the note starts alike: build its columns once
+                if fact_cols is None:
+                    fact_cols = _schedule_columns(self._initial_state(kind, parsed))
+                cols = fact_cols
+            new_rows.append((note_id, kind, anchor, title, payload, sibling, *cols))
         if updates:
             # Existing cards keep id and schedule (re-derived after an edit or a newer
             # card generator): one executemany, not an ORM statement per card.
@@ -286,6 +270,12 @@ _INSERT_CARD = (
     "interval, reps, lapses, due, last_review, first_seen, suspended, buried_until, retired) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0)"
 )
+
+
+def _schedule_columns(state: SrsState) -> tuple[Any, ...]:
+    """``ef_milli, interval, reps, lapses, due, last_review, first_seen`` of a new card."""
+    last = _iso(state.last_review)
+    return (state.ef_milli, state.interval, state.reps, state.lapses, _iso(state.due), last, last)
 
 
 def _iso(day: date | None) -> str | None:

@@ -78,16 +78,38 @@ def test_warnings_are_carried_and_errors_raised() -> None:
 
 def test_tokens_parsed_once_per_note(monkeypatch: pytest.MonkeyPatch, seed_note: Path) -> None:
     calls: list[str] = []
-    real = mdmod._body_md()
+    real = mdmod._outline_md()
 
     class Counting:
         def parse(self, src: str) -> object:
             calls.append(src)
             return real.parse(src)
 
-    monkeypatch.setattr(mdmod, "_body_md", lambda: Counting())
+    monkeypatch.setattr(mdmod, "_outline_md", lambda: Counting())
     parse_note("seed.md", seed_note.read_bytes())
     assert len(calls) == 1
+
+
+def test_outline_tokens_are_the_full_parse_for_headings_and_tables(seed_note: Path) -> None:
+    """outline_tokens skips only the inline parse of what the outline never reads."""
+    keep = {"heading_open", "th_open", "td_open"}
+    texts = [seed_note.read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((DATA / "tables").rglob("*.md"))]
+    texts.append("# T [x]\n\n[x]: /u\n\n| a | *b* |\n|---|---|\n| `c` \\| d | ![i](s) |\n")
+    # Plain cells and headings take a shortcut (one text token): each character an inline
+    # rule starts at must still go through markdown-it.
+    marks = ["a\\*b", "`c`", "*e*", "_f_", "[g]", "![h](i)", "<b>", "&amp;", "x ~ y: 5%"]
+    rows = "".join(f"| {m} | plain {n} |\n" for n, m in enumerate(marks))
+    texts.append(f"## 普通 标题\n\n| 维度 | 边缘 |\n|---|---|\n| 延迟 低 |  |\n{rows}")
+    for text in texts:
+        full, outline = mdmod.parse_tokens(text), mdmod.outline_tokens(text)
+        assert len(full) == len(outline)
+        for i, (f, o) in enumerate(zip(full, outline, strict=True)):
+            assert (f.type, f.map, f.content, f.level) == (o.type, o.map, o.content, o.level)
+            if f.type == "inline" and full[i - 1].type in keep:
+                assert o.as_dict() == f.as_dict()
+            elif f.type == "inline":
+                assert o.children == []
 
 
 # ------------------------------------------------------------------ markdown.sections

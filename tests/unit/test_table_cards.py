@@ -448,3 +448,21 @@ def test_grade_maps_time_and_hints(cell_card: CardSpec) -> None:
     assert grade_table(prompt, right, 3000, policy=GradingPolicy(fast_ms=1000)).grade == 4
     wrong = grade_table(prompt, "x", 3000)
     assert (wrong.correct, wrong.grade, wrong.expected) == (False, 1, prompt.expected)
+
+
+def test_pool_alike_is_looks_alike_for_cells_of_one_kind() -> None:
+    """The pools test look-alikes on precomputed skeletons and numbers (``_alike``); for two
+    cells of one kind that must be exactly :func:`looks_alike`."""
+    from studyapp.core.table_cards import _alike
+    from studyapp.core.value_kind import numbers_of, skeleton
+
+    values = [
+        "INT8", "**INT8**", "int8", "INT4", "1 张", "实际需 1 张", "≈4.0039 bpw", "4.0039 bpw",
+        "16", "1606 GB", "16.06 GB", "16 GB", "3-5", "3 5", "5%", "5", "-", "", "70B", "70 B",
+        "延迟", "延迟低", "高", "低", "1,024", "1024", "x", "xy", "A100", "A100 80GB", "2×", "2倍",
+    ]  # fmt: skip
+    for a in values:
+        for b in values:
+            if classify(a) == classify(b):
+                got = _alike(skeleton(a), skeleton(b), numbers_of(a), numbers_of(b))
+                assert got == looks_alike(a, b), (a, b)
