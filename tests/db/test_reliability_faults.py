@@ -258,7 +258,9 @@ def test_owed_done_mark_commits_with_the_next_answer(coll: Collection) -> None:
             rows = s.execute(select(ReviewLog.id, ReviewLog.writeback).order_by(ReviewLog.id))
             assert [w for _id, w in rows] == ["done", "done"]
         assert raw.execute(status).fetchall() == [("done",), ("done",)]
-        log = raw.execute("SELECT fm_before, fm_after FROM review_log WHERE id = ?", (first.log_id,))
+        log = raw.execute(
+            "SELECT fm_before, fm_after FROM review_log WHERE id = ?", (first.log_id,)
+        )
         before, after = log.fetchone()
         assert before and after and before != after  # the undo heads came with the mark
     finally:

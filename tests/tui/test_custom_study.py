@@ -45,7 +45,9 @@ def test_review_ahead_and_scope(ctx) -> None:  # type: ignore[no-untyped-def]
     scoped = custom_queue(ctx.coll, CustomStudy("scope", 4, folder="压缩"))
     assert scoped and len([i for i in scoped if i.due is None]) <= 4
     note_ids = {i.note_id for i in scoped}
-    assert note_ids and all(ctx.review.card(i.card_id).note_path.startswith("压缩/") for i in scoped)  # type: ignore[union-attr]
+    assert note_ids and all(
+        ctx.review.card(i.card_id).note_path.startswith("压缩/") for i in scoped
+    )  # type: ignore[union-attr]
     with pytest.raises(ValueError):
         CustomStudy("scope", 3)
     with pytest.raises(ValueError):

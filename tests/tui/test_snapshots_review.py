@@ -91,4 +91,3 @@ async def _light(pilot) -> None:  # type: ignore[no-untyped-def]
 def test_dashboard_light_theme_80x24(snap_compare, make_app) -> None:  # type: ignore[no-untyped-def]
     """The banner's border is visible on the light theme (it was white on white)."""
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_light)
-
