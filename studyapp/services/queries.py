@@ -11,13 +11,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import String, func, select, text, type_coerce
+from sqlalchemy import func, select
 
 from studyapp.core.srs import forecast, retention, streak
 from studyapp.core.table_store import view_payload
 from studyapp.db.models import Card, ImportProblem, Note, NoteTag, ReviewLog, Tag
 from studyapp.services.collection import Collection
-from studyapp.services.queue import driver_rows
 from studyapp.services.review import ReviewService
 
 
@@ -205,14 +204,68 @@ class Stats:
 #: Only cards that were actually failed: lapses (forgotten after being learned) or a
 #: last answer below 3 (``reps`` restarts at 0).  Ease alone is no sign of difficulty:
 #: ``difficulty: hard`` starts a card at 2.1 before it was ever answered.
-_HARDEST = text(
+_HARDEST = (
     "SELECT cards.id, cards.title, cards.kind, cards.ef_milli, cards.lapses, "
     "cards.reps = 0 AS failing, notes.path "
     "FROM cards INDEXED BY ix_cards_hard "
     "LEFT OUTER JOIN notes ON notes.id = cards.note_id "
     "WHERE cards.retired = 0 AND cards.last_review IS NOT NULL "
     "AND (cards.lapses > 0 OR cards.reps = 0) "
-    "ORDER BY cards.lapses DESC, failing DESC, cards.ef_milli, cards.id LIMIT :limit"
+    "ORDER BY cards.lapses DESC, failing DESC, cards.ef_milli, cards.id LIMIT ?"
+)
+
+#: Scheduled cards (due day as stored, interval, kind) of present notes, not retired or
+#: suspended; missing notes are few, excluded by id (the scheduled cards' covering index).
+_SCHEDULED = (
+    "SELECT cards.due, cards.interval, cards.kind FROM cards "
+    "WHERE cards.retired IS 0 AND cards.suspended IS 0 AND (cards.note_id IS NULL OR "
+    "(cards.note_id NOT IN (SELECT notes.id FROM notes WHERE notes.missing IS 1))) "
+    "AND cards.due IS NOT NULL"
+)
+
+#: Counted without stepping through the ~all-new cards: SQLite counts a whole table from
+#: its b-tree pages (no WHERE), and the retired, suspended and scheduled ranges of the
+#: queue index are small.  retired / suspended are NOT NULL booleans, so total - retired
+#: = active and active - suspended - scheduled = new (the same figures as counting the
+#: rows).  Cards of missing notes are retired by the importer, so no join.  One
+#: statement: (cards, retired, suspended, scheduled, import problems, present notes).
+_COUNTS = (
+    "SELECT (SELECT count(*) FROM cards), "
+    "(SELECT count(*) FROM cards WHERE cards.retired IS 1), "
+    "(SELECT count(*) FROM cards WHERE cards.retired IS 0 AND cards.suspended IS 1), "
+    "(SELECT count(*) FROM cards WHERE cards.retired IS 0 AND cards.suspended IS 0 "
+    "AND cards.due IS NOT NULL), "
+    "(SELECT count(*) FROM import_problems), "
+    "(SELECT count(*) FROM notes WHERE notes.missing IS 0)"
+)
+
+#: Reviews per study day since ``?``.  Cram answers are practice, not reviews: they never
+#: count in reviewed-today, the heatmap or the streak.
+_PER_DAY = (
+    "SELECT review_log.study_day, count(*) FROM review_log "
+    "WHERE review_log.study_day >= ? AND review_log.undone IS 0 AND review_log.cram IS 0 "
+    "GROUP BY review_log.study_day"
+)
+
+_GRADES = (
+    "SELECT review_log.grade FROM review_log "
+    "WHERE review_log.study_day > ? AND review_log.undone IS 0 AND review_log.cram IS 0"
+)
+
+#: Mean mastery per tag name over present notes.  Grouped by tag id first, then named:
+#: 5.3 ms instead of 7.3 at 10k notes / 23k tag rows (no tag lookup per row, and the
+#: group sort keys are ints).  Tag names are unique, so the groups are the same, and
+#: each group averages its notes in the same (ix_notes_stats) order, to the last bit.
+_MASTERY_TAG = (
+    "SELECT tags.name, s.a FROM (SELECT note_tags.tag_id AS tag_id, "
+    "avg(notes.mastery_level) AS a FROM notes JOIN note_tags ON notes.id = note_tags.note_id "
+    "WHERE notes.missing IS 0 GROUP BY note_tags.tag_id) AS s "
+    "JOIN tags ON tags.id = s.tag_id ORDER BY tags.name"
+)
+
+_MASTERY_FOLDER = (
+    "SELECT notes.folder, avg(notes.mastery_level) FROM notes "
+    "WHERE notes.missing IS 0 GROUP BY notes.folder"
 )
 
 _INTERVAL_BUCKETS = (
@@ -231,82 +284,31 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
     queue = ReviewService(coll).due_queue(today=day, counts_only=True)
     due_by_kind = queue.kind_counts()
     with coll.session() as session:
-        missing_notes = select(Note.id).where(Note.missing.is_(True))
-        active = select(type_coerce(Card.due, String), Card.interval, Card.kind).where(
-            Card.retired.is_(False),
-            Card.suspended.is_(False),
-            (Card.note_id.is_(None)) | Card.note_id.not_in(missing_notes),
-        )
+        # Every statement below is fixed driver SQL (what SQLAlchemy compiled them to),
+        # run on the session's own connection: compiling and processing a dozen Core
+        # statements and their rows was a fifth of this call at 10k notes.
+        raw: Any = session.connection().connection.driver_connection
         # Plain driver rows, each distinct due day parsed once (SQLAlchemy's row and date
         # processing was most of this fetch's 19 ms at 5,000 scheduled cards).
         days: dict[str, date] = {}
         scheduled = [
             (days.get(d) or days.setdefault(d, date.fromisoformat(d)), interval, k)
-            for d, interval, k in driver_rows(session, active.where(Card.due.is_not(None)))
+            for d, interval, k in raw.execute(_SCHEDULED).fetchall()
         ]
-        # Counted without stepping through the ~all-new cards: SQLite counts a whole
-        # table from its b-tree pages (no WHERE), and the retired, suspended and
-        # scheduled ranges of the queue index are small.  retired / suspended are NOT
-        # NULL booleans, so total - retired = active and active - suspended - scheduled
-        # = new (the same figures as counting the rows).  Cards of missing notes are
-        # retired by the importer, so no join.
-        total = session.scalar(select(func.count()).select_from(Card)) or 0
-        retired = session.scalar(select(func.count()).where(Card.retired.is_(True))) or 0
-        suspended = (
-            session.scalar(
-                select(func.count()).where(Card.retired.is_(False), Card.suspended.is_(True))
-            )
-            or 0
-        )
-        scheduled_n = (
-            session.scalar(
-                select(func.count()).where(
-                    Card.retired.is_(False), Card.suspended.is_(False), Card.due.is_not(None)
-                )
-            )
-            or 0
-        )
+        ((total, retired, suspended, scheduled_n, problems, note_count),) = raw.execute(
+            _COUNTS
+        ).fetchall()
         card_count = total - retired
         new_available = card_count - suspended - scheduled_n
         since = day - timedelta(days=180)
-        per_day = dict(
-            session.execute(
-                select(ReviewLog.study_day, func.count())
-                # Cram answers are practice, not reviews: they never count in
-                # reviewed-today, the heatmap or the streak.
-                .where(
-                    ReviewLog.study_day >= since,
-                    ReviewLog.undone.is_(False),
-                    ReviewLog.cram.is_(False),
-                )
-                .group_by(ReviewLog.study_day)
-            ).all()
-        )
-        grades = session.scalars(
-            select(ReviewLog.grade).where(
-                ReviewLog.study_day > day - timedelta(days=30),
-                ReviewLog.undone.is_(False),
-                ReviewLog.cram.is_(False),
-            )
-        ).all()
-        mastery_tag = session.execute(
-            select(Tag.name, func.avg(Note.mastery_level))
-            .join(NoteTag, NoteTag.tag_id == Tag.id)
-            .join(Note, Note.id == NoteTag.note_id)
-            .where(Note.missing.is_(False))
-            .group_by(Tag.name)
-        ).all()
-        mastery_folder = session.execute(
-            select(Note.folder, func.avg(Note.mastery_level))
-            .where(Note.missing.is_(False))
-            .group_by(Note.folder)
-        ).all()
-        hardest_rows = session.execute(_HARDEST, {"limit": 10}).all()
-        problems = session.scalar(select(func.count()).select_from(ImportProblem)) or 0
-        note_count = (
-            session.scalar(select(func.count()).select_from(Note).where(Note.missing.is_(False)))
-            or 0
-        )
+        per_day = {
+            date.fromisoformat(d): n
+            for d, n in raw.execute(_PER_DAY, (since.isoformat(),)).fetchall()
+        }
+        grades = [g for (g,) in raw.execute(_GRADES, ((day - timedelta(days=30)).isoformat(),))]
+        mastery_tag = raw.execute(_MASTERY_TAG).fetchall()
+        mastery_folder = raw.execute(_MASTERY_FOLDER).fetchall()
+        hardest_rows = raw.execute(_HARDEST, (10,)).fetchall()
     histogram: Counter[str] = Counter()
     for _due, interval, _kind in scheduled:
         for bound, label in _INTERVAL_BUCKETS:
@@ -329,15 +331,15 @@ def stats(coll: Collection, *, today: date | None = None) -> Stats:
         mastery_by_folder={(name or "."): round(float(v or 0), 2) for name, v in mastery_folder},
         hardest=[
             {
-                "card_id": r.id,
-                "title": r.title,
-                "kind": r.kind,
-                "ease": r.ef_milli / 1000,
-                "lapses": r.lapses,
-                "failing": bool(r.failing),
-                "note": r.path,
+                "card_id": cid,
+                "title": title,
+                "kind": kind,
+                "ease": ef_milli / 1000,
+                "lapses": lapses,
+                "failing": bool(failing),
+                "note": path,
             }
-            for r in hardest_rows
+            for cid, title, kind, ef_milli, lapses, failing, path in hardest_rows
         ],
         import_problems=int(problems),
         notes=int(note_count),

@@ -535,21 +535,24 @@ class DueQueue:
             ]
         if kind == "calc":
             return calc
-        folders = _note_folders(session)
         # The notes with a new card, as one probe per note (the first new card of a note
         # ends its probe) instead of DISTINCT over every new card's index entry: at 10k
-        # notes / 557k new cards 29 ms instead of 88-138 ms.
+        # notes / 557k new cards 29 ms instead of 88-138 ms.  Each note's folder comes
+        # with it, in (folder, id) order from the covering ix_notes_folder: 11.3 ms at
+        # 10k notes, against 9.0 ms for the probe in id order plus 4.0 ms (and a
+        # 10,000-entry dict) to read every note's folder apart.  Within a folder the ids
+        # ascend, as ``by_folder`` needs.
         outer = aliased(Note)
         has_new = fresh.where(Card.note_id == outer.id).exists()
-        note_ids = [
-            n
-            for (n,) in driver_rows(session, select(outer.id).where(has_new).order_by(outer.id))
-            if today_log.new_per_note.get(n, 0) < per_note
-        ]
-        # Enough notes for the round-robin: each gives at least one card a round.
+        probe = select(outer.id, outer.folder).where(has_new).order_by(outer.folder, outer.id)
+        folders: dict[int, str] = {}
         by_folder: dict[str, list[int]] = {}
-        for n in note_ids:
-            by_folder.setdefault(folders.get(n, ""), []).append(n)
+        used = today_log.new_per_note
+        for n, f in driver_rows(session, probe):
+            folders[n] = f
+            if used.get(n, 0) < per_note:
+                by_folder.setdefault(f, []).append(n)
+        # Enough notes for the round-robin: each gives at least one card a round.
         chosen = [n for ns in by_folder.values() for n in ns[: 2 * wanted]]
         share = settings.calc_new_share if calc_wanted else 0.0
 
