@@ -22,6 +22,11 @@ class YamlProblem(Exception):
     """Why a frontmatter block cannot be loaded (one line, file line numbers)."""
 
 
+#: Only scalars up to this long are memoised by :meth:`_Loader.resolve` (the recurring
+#: keys, dates and tags of frontmatter), so the memo holds at most ~4,096 x 256 chars.
+_MEMO_MAX_CHARS = 256
+
+
 class _Loader(_BaseLoader):
     """Safe loader whose impossible dates (``2025-13-45``) load as text instead of failing the note."""
 
@@ -32,6 +37,9 @@ class _Loader(_BaseLoader):
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if self.yaml_path_resolvers:  # pragma: no cover - none are ever added
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        if not isinstance(value, str) or len(value) > _MEMO_MAX_CHARS:
+            # a long value (a hostile 5 MB scalar) is never kept alive by the memo
             return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         key = (kind, value, implicit)
         memo = _Loader._resolved

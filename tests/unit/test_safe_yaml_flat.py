@@ -70,3 +70,14 @@ def test_flat_path_is_taken_for_usual_frontmatter() -> None:
         loader.dispose()
     value, _ = safe_yaml.load_with_pairs("a: .nan\n", 2)
     assert math.isnan(value["a"])
+
+
+def test_the_resolve_memo_never_keeps_a_long_value() -> None:
+    """A hostile multi-megabyte scalar must not stay alive in the class-level memo."""
+    safe_yaml._Loader._resolved.clear()
+    long_value = "x" * (safe_yaml._MEMO_MAX_CHARS + 1)
+    value, _ = safe_yaml.load_mapping(f"a: {long_value}\nb: short\n", 1)
+    assert value == {"a": long_value, "b": "short"}
+    kept = [key[1] for key in safe_yaml._Loader._resolved]
+    assert "short" in kept
+    assert all(len(str(v)) <= safe_yaml._MEMO_MAX_CHARS for v in kept)
