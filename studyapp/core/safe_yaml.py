@@ -6,7 +6,7 @@ write-back (:mod:`studyapp.core.schedule_edit`) share one loader with one set of
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -22,8 +22,34 @@ class YamlProblem(Exception):
     """Why a frontmatter block cannot be loaded (one line, file line numbers)."""
 
 
+#: Only scalars up to this long are memoised by :meth:`_Loader.resolve` (the recurring
+#: keys, dates and tags of frontmatter), so the memo holds at most ~4,096 x 256 chars.
+_MEMO_MAX_CHARS = 256
+
+
 class _Loader(_BaseLoader):
     """Safe loader whose impossible dates (``2025-13-45``) load as text instead of failing the note."""
+
+    #: ``resolve`` results: without path resolvers (the safe loader has none) a node's
+    #: implicit tag is a function of its kind, value and implicit flags alone, and the
+    #: same keys and values recur in every note; the parser asks once per node.
+    _resolved: ClassVar[dict[tuple[Any, Any, Any], str]] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if self.yaml_path_resolvers:  # pragma: no cover - none are ever added
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        if not isinstance(value, str) or len(value) > _MEMO_MAX_CHARS:
+            # a long value (a hostile 5 MB scalar) is never kept alive by the memo
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        key = (kind, value, implicit)
+        memo = _Loader._resolved
+        tag = memo.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(memo) >= 4096:
+                memo.clear()
+            memo[key] = tag
+        return tag
 
 
 def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
@@ -118,14 +144,16 @@ def _load(text: str, first_line: int) -> tuple[dict[Any, Any], list[str], yaml.M
         node = loader.get_single_node()
         if node is None:
             return {}, [], None
-        _check_nodes(node, first_line)
+        flat = _is_flat(node)
+        if not flat:
+            _check_nodes(node, first_line)
         if not isinstance(node, yaml.MappingNode):
             kind = "list" if isinstance(node, yaml.SequenceNode) else "single value"
             raise YamlProblem(f"frontmatter is not a mapping (it is a {kind})")
         names = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
         dups = sorted({n for n in names if names.count(n) > 1})
         warnings = [f"{one_line(n)}: duplicate key, the last value is used" for n in dups]
-        value = loader.construct_document(node)
+        value = _construct_flat(loader, node) if flat else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + first_line}" if mark else ""
@@ -152,6 +180,76 @@ def _load(text: str, first_line: int) -> tuple[dict[Any, Any], list[str], yaml.M
     finally:
         loader.dispose()
     return value, warnings, node
+
+
+_TAG = "tag:yaml.org,2002:"
+#: Scalar tags whose safe constructor is a plain function of the node (no generator, no
+#: merge, no nested nodes): calling it directly is what ``construct_document`` does.
+_FLAT_SCALAR_TAGS = frozenset(
+    _TAG + t for t in ("str", "null", "bool", "int", "float", "timestamp")
+)
+_MAP_TAG, _SEQ_TAG = _TAG + "map", _TAG + "seq"
+
+
+def _is_flat(node: yaml.Node) -> bool:
+    """The usual frontmatter: a plain mapping of scalar keys to scalars or plain lists of
+    scalars, every tag one of ``_FLAT_SCALAR_TAGS``, no node twice (no alias).
+
+    Such a block passes :func:`_check_nodes` (depth 2, known safe tags, no alias), so the
+    walk is skipped, and :func:`_construct_flat` builds exactly what
+    ``construct_document`` would.  Anything else takes the general path (which raises
+    the same errors as before).
+    """
+    if type(node) is not yaml.MappingNode or node.tag != _MAP_TAG:
+        return False
+    scalar, sequence, flat = yaml.ScalarNode, yaml.SequenceNode, _FLAT_SCALAR_TAGS
+    count = 1
+    ids = {id(node)}
+    for key_node, value_node in node.value:
+        if type(key_node) is not scalar or key_node.tag not in flat:
+            return False
+        kind = type(value_node)
+        if kind is scalar:
+            if value_node.tag not in flat:
+                return False
+        elif kind is sequence and value_node.tag == _SEQ_TAG:
+            for item in value_node.value:
+                if type(item) is not scalar or item.tag not in flat:
+                    return False
+                ids.add(id(item))
+            count += len(value_node.value)
+        else:
+            return False
+        ids.add(id(key_node))
+        ids.add(id(value_node))
+        count += 2
+    return len(ids) == count
+
+
+def _construct_flat(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """``loader.construct_document(node)`` for a block :func:`_is_flat` accepted.
+
+    Each node's own constructor is called directly, in the order ``construct_document``
+    calls them (a later duplicate key wins, lists are filled after the whole mapping, as
+    its deferred generators do, so a bad value fails with the same error first): the
+    generic machinery (generators, per-node state) was most of the construction cost
+    per answer.
+    """
+    ctors = _Loader.yaml_constructors
+    scalar = yaml.ScalarNode
+    out: dict[Any, Any] = {}
+    lists: list[tuple[list[Any], yaml.SequenceNode]] = []
+    for key_node, value_node in node.value:
+        key = ctors[key_node.tag](loader, key_node)
+        if type(value_node) is scalar:
+            out[key] = ctors[value_node.tag](loader, value_node)
+        else:
+            items: list[Any] = []
+            out[key] = items
+            lists.append((items, value_node))
+    for items, value_node in lists:
+        items.extend(ctors[item.tag](loader, item) for item in value_node.value)
+    return out
 
 
 def load_scalar(text: str) -> object:

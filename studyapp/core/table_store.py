@@ -91,6 +91,11 @@ def view_payload(payload_json: str, tables_json: str | None) -> dict[str, Any]:
     return _expand(table_at(tables_json, int(payload["t"])), payload)
 
 
+def expand_view(payload: dict[str, Any], tables_json: str | None) -> dict[str, Any]:
+    """:func:`view_payload` of an already decoded compact payload (see :func:`is_compact`)."""
+    return _expand(table_at(tables_json, int(payload["t"])), payload)
+
+
 def _undiff(plain: Sequence[str], diff: Sequence[str | None]) -> list[str]:
     return [plain[i] if d is None else d for i, d in enumerate(diff)]
 

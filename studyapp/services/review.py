@@ -10,6 +10,7 @@ exam caps from :mod:`studyapp.services.exams`; session order and relearning are
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date
@@ -18,7 +19,7 @@ from typing import Any
 from studyapp.core.mastery import combine_mastery, mastery_changed
 from studyapp.core.scheduler import Sm2Scheduler
 from studyapp.core.srs import SrsState, card_mastery
-from studyapp.core.table_store import view_payload
+from studyapp.core.table_store import expand_view, is_compact
 from studyapp.db.models import Card
 from studyapp.services import eventlog, exams, writeback
 from studyapp.services.card_actions import CardActions
@@ -99,10 +100,12 @@ _CARD_UPDATE_SQL = (
 )
 _CARD_VIEW_SQL = (
     "SELECT c.id, c.kind, c.title, c.payload_json, c.ef_milli, c.interval, c.reps, c.lapses,"
-    " c.due, c.last_review, c.note_id, c.suspended, c.sibling_key, n.path, n.title,"
-    " n.tables_json"
+    " c.due, c.last_review, c.note_id, c.suspended, c.sibling_key, n.path, n.title"
     " FROM cards c LEFT JOIN notes n ON n.id = c.note_id WHERE c.id = ?"
 )
+#: Read only for a compact table card: ``tables_json`` lies past the note's body in its
+#: row (overflow pages), which a note card's view never needs.
+_NOTE_TABLES_SQL = "SELECT tables_json FROM notes WHERE id = ?"
 _NOTE_STATE_SQL = (
     "SELECT path, content_sha256, last_reviewed, next_review, review_count, mastery_level,"
     " missing FROM notes WHERE id = ?"
@@ -207,12 +210,19 @@ class ReviewService(CardActions, UndoActions, DueQueue):
             if row is None:
                 raise KeyError(card_id)
             (cid, kind, title, payload, ef, interval, reps, lapses, due, last, note_id) = row[:11]
-            suspended, sibling_key, note_path, note_title, tables_json = row[11:]
+            suspended, sibling_key, note_path, note_title = row[11:]
+            view = json.loads(payload)
+            if is_compact(view):
+                tables = None
+                if note_id is not None:
+                    found = conn.execute(_NOTE_TABLES_SQL, (note_id,)).fetchone()
+                    tables = None if found is None else found[0]
+                view = expand_view(view, tables)
             return CardView(
                 id=cid,
                 kind=kind,
                 title=title,
-                payload=view_payload(payload, tables_json),
+                payload=view,
                 state=SrsState(
                     ef_milli=ef,
                     interval=interval,
