@@ -21,6 +21,12 @@ __all__ = ["CalcCard", "CardPanel", "NoteCard", "TableCard", "card_for"]
 LETTERS = "abcd"
 
 
+def choice_hint(count: int) -> str:
+    """The keys that choose among ``count`` options (a 3-option card must not say a-d)."""
+    count = max(1, min(count, len(LETTERS)))
+    return f"a-{LETTERS[count - 1]} or 1-{count} to choose" if count > 1 else "a or 1 to choose"
+
+
 class CardPanel(Vertical):
     """Base of the card widgets: context line and question."""
 
@@ -67,7 +73,9 @@ class CardPanel(Vertical):
                     classes="card-option",
                     id=f"option-{i}",
                 )
-            yield Static(Content("a-d or 1-4 to choose"), classes="card-hint", id="hint")
+            yield Static(
+                Content(choice_hint(len(self.prompt.options))), classes="card-hint", id="hint"
+            )
         else:
             yield Input(placeholder=self.placeholder(), id="answer", select_on_focus=False)
             yield Static(
