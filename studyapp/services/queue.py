@@ -133,7 +133,7 @@ class QueueView(Sequence[QueueItem]):
     (few: the day's limit); the due reviews are read from the card index in windows of
     ``_WINDOW`` rows and more, oldest due first, as they are asked for.  Burying and spreading
     work on the windows with the same result as on the whole list
-    (:class:`~studyapp.core.session.LazySpread`, :func:`~studyapp.core.session.bury_into`),
+    (:class:`~studyapp.core.queue_order.LazySpread`, :func:`~studyapp.core.queue_order.bury_into`),
     so the items, read in full, are exactly the full queue's: ``tests/db/test_queue_window.py``.
     Reads after the first window see the collection as it is then: cards answered,
     buried or suspended meanwhile (after the window) are not served.
@@ -290,7 +290,7 @@ class DueQueue:
         """Today's queue: due reviews oldest first, then today's new cards.
 
         Siblings are buried (``bury_siblings``), new cards interleaved across folders,
-        notes and kinds (:func:`studyapp.core.session.interleave_new`), and the
+        notes and kinds (:func:`studyapp.core.queue_order.interleave_new`), and the
         ``new_per_day``/``new_per_note`` limits counted from today's log.  Cards of one
         note are spread apart.  Without ``limit`` a :class:`QueueView` (read lazily,
         window by window); with it a list of the first ``limit`` cards.
@@ -503,7 +503,7 @@ class DueQueue:
             if note_id is not None and kind != "calc":
                 note_ids.add(note_id)
                 if sibling:
-                    rows.add(f"{note_id}|{sibling}")  # as core.session.bury_key
+                    rows.add(f"{note_id}|{sibling}")  # as core.queue_order.bury_key
                     row_notes.add(note_id)
         return log
 

@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from studyapp.core.session import (
+from studyapp.core.queue_order import (
     LazySpread,
     QueueItem,
     _spread,

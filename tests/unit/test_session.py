@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.core import session as session_mod
+from studyapp.core import queue_order as order_mod
 from studyapp.core.session import (
     AnswerOutcome,
     QueueItem,
@@ -191,7 +191,7 @@ _runs = st.lists(st.tuples(_keys, st.integers(min_value=1, max_value=12)), max_s
     lambda runs: [k for k, length in runs for _ in range(length)]
 )
 _key_lists = st.one_of(st.lists(_keys, max_size=40), _runs)
-_lookaheads = st.sampled_from([0, 1, 2, session_mod._LOOKAHEAD])
+_lookaheads = st.sampled_from([0, 1, 2, order_mod._LOOKAHEAD])
 
 
 @st.composite
@@ -212,7 +212,7 @@ def test_spreading_properties(
     parts: tuple[list[QueueItem], list[QueueItem]], lookahead: int
 ) -> None:
     due, new = parts
-    with mock.patch.object(session_mod, "_LOOKAHEAD", lookahead):
+    with mock.patch.object(order_mod, "_LOOKAHEAD", lookahead):
         queue = build_queue(due, new, new_limit=len(new))
         again = build_queue(due, new, new_limit=len(new))
     reviews = sorted(due, key=lambda i: (i.due or date.min, i.card_id))
@@ -237,8 +237,8 @@ def test_spreading_properties(
 @given(_key_lists, _keys, _lookaheads)
 def test_spreading_after_a_seam_key(keys: list[str], prev: str, lookahead: int) -> None:
     items = [item(i, None, k) for i, k in enumerate(keys)]
-    with mock.patch.object(session_mod, "_LOOKAHEAD", lookahead):
-        out = session_mod._spread(items, prev)
+    with mock.patch.object(order_mod, "_LOOKAHEAD", lookahead):
+        out = order_mod._spread(items, prev)
     assert out == _reference_spread(items, prev)
     if _feasible(keys, prev):
         assert adjacent_siblings([item(-1, None, prev), *out]) == 0
