@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import statistics
-import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -62,21 +60,18 @@ def test_file_notes_json_and_db_agree_and_move_together(tmp_path: Path, open_col
     assert _file_mastery(notes, REL) == result.note_mastery == 0.02
 
     # Table answers: the file follows every change of >= 0.01, at the end of the answer.
-    timings_write, timings_plain = [], []
+    # Both kinds of answer occur: some move mastery enough to write the file, some do not
+    # (what each costs is measured by bench/bench_review.py, not timed here).
+    answers = {True: 0, False: 0}  # wrote the file -> answers
     for card_id in _cards(coll, "table"):
         before = (notes / REL).read_bytes()
-        started = time.perf_counter()
         res = svc.record(card_id, 5, session_id=sid)
-        elapsed = time.perf_counter() - started
         wrote = (notes / REL).read_bytes() != before
         assert wrote == (res.writeback == "done")
-        (timings_write if wrote else timings_plain).append(elapsed)
+        answers[wrote] += 1
         row = next(n for n in queries.notes(coll) if n.path == REL)
         assert _file_mastery(notes, REL) == row.mastery_level == res.note_mastery
-    assert timings_write and timings_plain
-    with_write = statistics.median(timings_write) * 1e3
-    without = statistics.median(timings_plain) * 1e3
-    print(f"mastery write-back: answer with write {with_write:.1f} ms, without {without:.1f} ms")
+    assert answers[True] and answers[False], answers
     # Undo of a write-back answer restores the previous mastery in the file and the DB.
     last_written = svc.undo_last(sid)
     assert last_written is not None

@@ -16,15 +16,16 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+import studyapp.db.engine as db_engine
 from studyapp.core.frontmatter_io import load_meta, split_note
 from studyapp.db.models import Card, Note, ReviewLog
+from studyapp.services import lock as lock_mod
 from studyapp.services import writeback
 from studyapp.services.collection import Collection
 from studyapp.services.importer import import_notes
@@ -254,10 +255,22 @@ def test_second_writer_fails_at_once_naming_the_lock(
         tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock
     )
     try:
-        start = time.monotonic()
-        with pytest.raises(CollectionLocked) as info:
+        # "At once", without a clock: the lock is tried once, non-blocking (LOCK_NB), so
+        # there is nothing to wait on.
+        fcntl = lock_mod.fcntl  # None on Windows: filelock with timeout=0 (see lock.py)
+        tries: list[int] = []
+        with pytest.MonkeyPatch.context() as patch, pytest.raises(CollectionLocked) as info:
+            if fcntl is not None:
+                real_flock = fcntl.flock
+
+                def trying(fd: int, operation: int) -> None:
+                    tries.append(operation)
+                    real_flock(fd, operation)
+
+                patch.setattr(fcntl, "flock", trying)
             coll.acquire_writer()
-        assert time.monotonic() - start < 0.5  # at once, no waiting
+        if fcntl is not None:
+            assert tries == [fcntl.LOCK_EX | fcntl.LOCK_NB]
         message = str(info.value)
         assert "in use by another studyapp" in message and f"pid {proc.pid}" in message
         assert str(tmp_path / "db.sqlite3") in message and "\n" not in message
@@ -299,10 +312,13 @@ def test_killed_writer_releases_the_lock(holder, tmp_path: Path, notes_dir: Path
 
 
 def test_reader_works_while_the_writer_is_mid_transaction(
-    holder, tmp_path: Path, notes_dir: Path
+    holder, tmp_path: Path, notes_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     holder("in_transaction")
-    start = time.monotonic()
+    # WAL: the reader never waits for the writer.  Checked without a clock: with no busy
+    # timeout at all, any statement that had to wait for the writer's lock would fail at
+    # once with "database is locked" instead of waiting.
+    monkeypatch.setattr(db_engine, "BUSY_TIMEOUT_MS", 0)
     coll = Collection.open(
         tmp_path / "db.sqlite3", notes_dir, today_override=TODAY, clock=fixed_clock
     )
@@ -311,6 +327,10 @@ def test_reader_works_while_the_writer_is_mid_transaction(
         assert items
         with coll.session() as s:
             assert s.scalar(select(func.count()).select_from(Note)) == len(_snapshot(notes_dir))
+            assert s.scalar(text("PRAGMA busy_timeout")) == 0
+            assert s.scalar(text("PRAGMA journal_mode")) == "wal"
+        # ...as a statement that needs the writer's lock does here:
+        with pytest.raises(Exception, match="locked"), coll.session() as s, s.begin():
+            s.execute(text("UPDATE cards SET reps = reps WHERE id = 1"))
     finally:
         coll.close()
-    assert time.monotonic() - start < 3  # WAL: the reader never waits for the writer

@@ -2,7 +2,9 @@
 
 * ``parse_note`` on arbitrary bytes (hypothesis) raises nothing but ``NoteError``;
 * YAML alias bombs (billion laughs, merge-key and alias-as-key variants), deep nesting,
-  oversized notes and frontmatter are refused with a clear limit message in < 1 s;
+  oversized notes and frontmatter are refused with a clear limit message, before YAML is
+  constructed or Markdown tokenised and with work linear in the note's size (counted,
+  not timed: speed is measured in ``bench/``);
 * symlink loops in the notes folder end; a symlink note pointing outside the folder is
   never read or written; file names with ``..``-like tricks never cause a write outside.
 
@@ -14,16 +16,18 @@ from __future__ import annotations
 import os
 import pathlib
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from studyapp.core import frontmatter_io, markdown, notefile, safe_yaml
 from studyapp.core.frontmatter_io import load_meta
 from studyapp.core.model import NoteError
 from studyapp.core.notefile import parse_note
@@ -33,6 +37,7 @@ from studyapp.services.importer import import_notes
 from studyapp.services.review import ReviewService
 from studyapp.services.scan import scan_notes
 from tests.conftest import DATA
+from tests.steps import lines_run
 
 HOSTILE = DATA / "hostile"
 TODAY = date(2026, 11, 25)
@@ -107,13 +112,78 @@ def test_parse_note_raises_only_note_error(data: bytes) -> None:
 # --------------------------------------------------------------------- bombs and limits
 
 
+#: The modules a note's refusal runs in, whose Python lines are counted.
+_PARSE_MODULES = (frontmatter_io, safe_yaml, notefile, markdown)
+#: Python lines a refusal may run per byte of the note.  The passes it needs are linear
+#: (the byte checks, the frontmatter split line by line, the node walk up to the first
+#: alias or the depth limit): at most about 2 lines per byte.  An alias bomb expanded,
+#: or a walk repeated per nesting level, is orders of magnitude more.
+_LINES_PER_BYTE = 4
+
+
+class _Reached(BaseException):  # not turned into a NoteError by the parse's handlers
+    """A refused note reached an expensive step (raised instead of expanding a bomb)."""
+
+
+class _Expensive:
+    """Spies on the expensive steps of a parse: YAML construction and Markdown tokenising.
+
+    A bomb or an oversized note must be refused before either runs: the limits are
+    checked on the bytes and on the composed (not yet expanded) YAML nodes.  With
+    ``refuse`` the step is not run at all (a bomb let through fails the test at once
+    instead of expanding).
+    """
+
+    def __init__(self, *, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.steps: list[str] = []
+        self._patches = [
+            self._spy(safe_yaml._Loader, "construct_document", "YAML construction"),
+            self._spy(safe_yaml, "_construct_flat", "YAML construction"),
+            self._spy(notefile, "outline_tokens", "Markdown tokenising"),
+        ]
+
+    def _spy(self, owner: object, name: str, step: str) -> Any:
+        real = getattr(owner, name)
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            self.steps.append(step)
+            if self.refuse:
+                raise _Reached(step)
+            return real(*args, **kwargs)
+
+        return mock.patch.object(owner, name, spy)
+
+    def __enter__(self) -> _Expensive:
+        for patch in self._patches:
+            patch.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for patch in reversed(self._patches):
+            patch.stop()
+
+
 def _refused_fast(name: str, data: bytes, *expected: str) -> str:
-    start = time.perf_counter()
-    with pytest.raises(NoteError) as info:
-        parse_note(name, data)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{name}: took {elapsed:.2f} s to refuse"
-    problem = info.value.problem
+    """Refused before any expensive step, with work linear in the note's size.
+
+    Deterministic stand-ins for "in under a second": no YAML construction, no Markdown
+    tokenising, and at most ``_LINES_PER_BYTE`` Python lines run per byte of input.
+    """
+
+    def attempt() -> NoteError | None:
+        try:
+            parse_note(name, data)
+        except NoteError as exc:
+            return exc
+        return None
+
+    with _Expensive(refuse=True) as expensive:
+        error, lines = lines_run(attempt, *_PARSE_MODULES, limit=_LINES_PER_BYTE * len(data))
+    assert error is not None, f"{name}: not refused"
+    assert expensive.steps == [], f"{name}: refused only after {expensive.steps}"
+    assert lines < _LINES_PER_BYTE * len(data)  # else lines_run raised TooManyLines
+    problem = error.problem
     assert "\n" not in problem
     for word in expected:
         assert word in problem, problem
@@ -156,10 +226,11 @@ def test_bombs_in_a_folder_are_one_line_each_and_the_rest_imports(tmp_path: Path
         (notes / bomb.name).write_bytes(bomb.read_bytes())
     (notes / "billion_laughs.md").write_bytes((HOSTILE / "billion_laughs.md").read_bytes())
     (notes / "ok.md").write_bytes(_note("好的"))
-    with _collection(tmp_path, notes) as coll:
-        start = time.perf_counter()
+    with _collection(tmp_path, notes) as coll, _Expensive() as expensive:
         report = import_notes(coll)
-        assert time.perf_counter() - start < 5
+        # The bombs cost no YAML construction and no Markdown: only ok.md gets that far.
+        assert expensive.steps.count("Markdown tokenising") == 1, expensive.steps
+        assert expensive.steps.count("YAML construction") == 1, expensive.steps
         assert report.imported == 1
         assert sorted(p.path for p in report.rejected) == sorted(
             p.name for p in notes.glob("*.md") if p.name != "ok.md"
