@@ -453,7 +453,7 @@ def test_grade_maps_time_and_hints(cell_card: CardSpec) -> None:
 def test_pool_alike_is_looks_alike_for_cells_of_one_kind() -> None:
     """The pools test look-alikes on precomputed skeletons and numbers (``_alike``); for two
     cells of one kind that must be exactly :func:`looks_alike`."""
-    from studyapp.core.table_cards import _alike
+    from studyapp.core.table_pools import _alike
     from studyapp.core.value_kind import numbers_of, skeleton
 
     values = [
