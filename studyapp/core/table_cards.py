@@ -55,7 +55,12 @@ from studyapp.core.value_kind import (
     gives_away,
     header_names_unit,
     looks_alike,
+    skeleton_of_norm,
 )
+
+#: Value kinds whose cells have no unit after a leading number (:func:`unit_of` is ""):
+#: text and model names have no leading number, a percent's "unit" is ``%``.
+_NO_UNIT_TAGS = frozenset({"text", "model", "percent"})
 
 __all__ = [
     "COMPACT_VERSION",
@@ -89,8 +94,11 @@ COMPARISON_HEADERS = frozenset(
 )
 
 
+_ESC_RE = re.compile(r"([\\|,/#])")
+
+
 def _esc(text: str) -> str:
-    return re.sub(r"([\\|,/#])", r"\\\1", text)
+    return _ESC_RE.sub(r"\\\1", text)
 
 
 def _numbered(labels: Iterable[str]) -> list[str]:
@@ -152,6 +160,7 @@ class _TableCards:
         self.col_keys = _numbered(table.header)
         self.row_keys = _numbered(row[0] for row in table.rows)
         self._given: dict[tuple[int, int], bool] = {}
+        self._side: dict[tuple[int, ValueKind | None], tuple[int, ...]] = {}
         #: The kinds each value column holds (a side question needs another column of the
         #: answer's kind).
         self.col_kinds: list[set[ValueKind | None]] = [
@@ -164,7 +173,11 @@ class _TableCards:
         given = self._given.get(key)
         if given is None:
             t = self.table
-            given = self._given[key] = gives_away(t.rows[r][c], (t.rows[r][0], t.header[c]))
+            given = self._given[key] = gives_away(
+                t.rows[r][c],
+                (t.rows[r][0], t.header[c]),
+                answer_skeleton=skeleton_of_norm(self.norms[r][c]),
+            )
         return given
 
     def cards(self) -> list[CardSpec]:
@@ -285,8 +298,20 @@ class _TableCards:
         """Other columns holding a value of this cell's kind (else no side question)."""
         t = self.table
         kind = self.kinds[r][c]
-        if header_names_unit(t.rows[r][c], t.header[c]):
+        if kind is not None and kind.tag in _NO_UNIT_TAGS:
+            pass  # no unit after a leading number: the header cannot spell it
+        elif header_names_unit(t.rows[r][c], t.header[c]):
             return []  # the unit in the header names the column
+        key = (c, kind)
+        side = self._side.get(key)
+        if side is None:
+            side = self._side[key] = self._side_columns(c, kind)
+        return list(side)
+
+    def _side_columns(self, c: int, kind: ValueKind | None) -> tuple[int, ...]:
+        """The side options of column ``c`` for a value of ``kind`` (the same for every
+        such cell of the column: asked once per column and kind)."""
+        t = self.table
         out: list[int] = []
         for c2 in sorted(self.value_cols, key=lambda k: (abs(k - c), k)):
             if c2 == c or not t.header[c2] or looks_alike(t.header[c2], t.header[c]):
@@ -295,7 +320,7 @@ class _TableCards:
                 continue
             if kind in self.col_kinds[c2]:
                 out.append(c2)
-        return out[: MAX_OPTIONS - 1]
+        return tuple(out[: MAX_OPTIONS - 1])
 
     def _row_card(self, r: int) -> CardSpec | None:
         """The row of a two-column comparison as one card (see the module docstring)."""

@@ -41,6 +41,7 @@ __all__ = [
     "numbers_of",
     "option_problems",
     "skeleton",
+    "skeleton_of_norm",
     "unit_of",
 ]
 
@@ -156,6 +157,12 @@ def _skeleton(text: str) -> str:
     return _NOT_SKELETON_RE.sub("", normalize(text))
 
 
+def skeleton_of_norm(norm: str) -> str:
+    """:func:`skeleton` of a string from its :func:`~studyapp.core.grading.normalize`
+    (for a caller that already has it)."""
+    return _NOT_SKELETON_RE.sub("", norm)
+
+
 _NUMBERS_RE = re.compile(_NUM)
 
 
@@ -215,14 +222,17 @@ _SIZED_RE = re.compile(rf"(?P<n>{_NUM})\s*(?P<s>[kmbt])(?![a-z])")
 _SCALE = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 
-def gives_away(answer: str, question_parts: Iterable[str]) -> bool:
+def gives_away(
+    answer: str, question_parts: Iterable[str], *, answer_skeleton: str | None = None
+) -> bool:
     """Whether the row label or column header already states ``answer``.
 
     True when the answer (without formatting) is written in a part, or when a part
     names a magnitude (``70B``) within 15 % of the answer's leading number
     (``70,553,706,496``): a reader then picks the option by its size alone.
+    ``answer_skeleton``: the answer's :func:`skeleton`, where the caller has it.
     """
-    sk = _skeleton(answer)
+    sk = _skeleton(answer) if answer_skeleton is None else answer_skeleton
     first: tuple[float, ...] | None = None  # the answer's leading number, once a part has a size
     folded_answer = ""
     for part in question_parts:
