@@ -132,19 +132,17 @@ class TablePools:
         def fill(candidates: Iterable[tuple[int, int]]) -> None:
             for r2, c2 in candidates:
                 sb, nb = look(r2, c2)
-                if _alike(sb, sa, nb, na):
+                # Three tests, any of which rejects the candidate: the two look-alike
+                # tests first, the grading comparison (two answer forms) last.
+                if _alike(sb, sa, nb, na) or any(_alike(sb, so, nb, no) for so, no in taken):
                     continue
                 if same_fact(r, c, r2, c2):
                     continue  # the same fact in other words would be graded as a wrong pick
-                for so, no in taken:
-                    if _alike(sb, so, nb, no):
-                        break
-                else:
-                    pool.append(rows[r2][c2])
-                    where.extend((r2, c2))
-                    taken.append((sb, nb))
-                    if len(pool) >= limit:
-                        return
+                pool.append(rows[r2][c2])
+                where.extend((r2, c2))
+                taken.append((sb, nb))
+                if len(pool) >= limit:
+                    return
 
         fill((r2, c) for r2 in self.col_by_kind[(c, kind)] if r2 != r)
         in_col = len(pool)
