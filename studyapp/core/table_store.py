@@ -112,18 +112,28 @@ def _line(tables_json: str | None, index: int) -> str:
     return tables_json.split("\n")[index]
 
 
-def view_payload(payload_json: str, tables_json: str | None) -> dict[str, Any]:
-    """A card's full payload from its stored ``payload_json`` and its note's ``tables_json``."""
+def view_payload(
+    payload_json: str, tables_json: str | None, *, distractors: bool = True
+) -> dict[str, Any]:
+    """A card's full payload from its stored ``payload_json`` and its note's ``tables_json``.
+
+    ``distractors=False`` leaves a v3 card's pools empty (``"distractors": []``): for a
+    caller that knows its presentation needs none (:func:`~studyapp.core.table_prompts.
+    needs_distractors`), since deriving them is most of what expanding costs.
+    """
     payload: dict[str, Any] = json.loads(payload_json)
     if not is_compact(payload):
         return payload
-    return expand_view(payload, tables_json)
+    return expand_view(payload, tables_json, distractors=distractors)
 
 
-def expand_view(payload: dict[str, Any], tables_json: str | None) -> dict[str, Any]:
+def expand_view(
+    payload: dict[str, Any], tables_json: str | None, *, distractors: bool = True
+) -> dict[str, Any]:
     """:func:`view_payload` of an already decoded compact payload (see :func:`is_compact`)."""
     line = _line(tables_json, int(payload["t"]))
-    return _expand(_decode_table(line), payload, lambda: _pools_of(line))
+    pools = (lambda: _pools_of(line)) if distractors else None
+    return _expand(_decode_table(line), payload, pools)
 
 
 def _undiff(plain: Sequence[str], diff: Sequence[str | None]) -> list[str]:
@@ -140,7 +150,7 @@ def expand_payload(
 
 
 def _expand(
-    entry: Mapping[str, Any], compact: Mapping[str, Any], pools: Callable[[], TablePools]
+    entry: Mapping[str, Any], compact: Mapping[str, Any], pools: Callable[[], TablePools] | None
 ) -> dict[str, Any]:
     header: list[str] = entry["h"]
     rows: list[list[str]] = entry["r"]
@@ -177,6 +187,8 @@ def _expand(
         c = int(e["c"])
         if "d" in e:  # version 2: the pool as the import found it
             where, in_col = e["d"], int(e["dc"])
+        elif pools is None:
+            where, in_col = [], 0
         else:
             _pool, where, in_col = pools().pool(r, c)
         return {
