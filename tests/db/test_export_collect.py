@@ -14,7 +14,6 @@ from studyapp.services import export_anki
 from studyapp.services.collection import Collection
 from studyapp.services.importer import import_notes
 
-
 LONG = "".join(
     f"| 维度{i} | {'边缘端需要在功耗与内存之间仔细权衡' * 3}{i} | {'云端可以依靠更大的显存与带宽扩展' * 3}{i} |\n"
     for i in range(4)
