@@ -131,8 +131,57 @@ def review_loop(n: int, answers: int = ANSWERS, runs: int = RUNS) -> dict[str, A
     return {"runs": per_run, "floor_runs": floor_runs, "statuses": statuses}
 
 
+TABLE_CARDS = 200  # per run, one per note
+
+
+def table_card_views(n: int, cards: int = TABLE_CARDS, runs: int = RUNS) -> dict[str, Any]:
+    """``ReviewService.card`` of table cards, each of another note, beside note cards.
+
+    A table card's distractors are derived from its stored table when it is loaded
+    (:mod:`studyapp.core.table_pools`); this is what that costs where the review shows
+    one.  Baseline: ``card`` of the note card of the same note, alternated with it (the
+    same count, the same process, the same cache state).
+    """
+    from studyapp.services.review import ReviewService
+
+    db, notes = imported_copy(n, work_dir() / f"review-{n}")
+    coll = open_collection(db, notes)
+    try:
+        svc = ReviewService(coll)
+        with coll.engine.connect() as conn:
+            pairs = conn.exec_driver_sql(
+                "SELECT t.id, (SELECT id FROM cards WHERE note_id = t.note_id AND kind = 'note')"
+                " FROM cards t WHERE t.kind = 'table' AND t.retired = 0"
+                " AND t.id = (SELECT min(id) + 7 FROM cards WHERE note_id = t.note_id"
+                " AND kind = 'table') ORDER BY t.note_id LIMIT ?",
+                (cards * runs,),
+            ).all()
+        assert len(pairs) == cards * runs, len(pairs)
+        table_runs: list[list[float]] = []
+        note_runs: list[list[float]] = []
+        for k in range(runs):
+            tables: list[float] = []
+            notes_ms: list[float] = []
+            for table_id, note_id in pairs[k * cards : (k + 1) * cards]:
+                start = time.perf_counter()
+                svc.card(table_id)
+                tables.append(1000 * (time.perf_counter() - start))
+                start = time.perf_counter()
+                svc.card(note_id)
+                notes_ms.append(1000 * (time.perf_counter() - start))
+            table_runs.append(tables)
+            note_runs.append(notes_ms)
+    finally:
+        coll.close()
+    return {"runs": table_runs, "note_runs": note_runs}
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     n = 1000 if quick else 10_000
+    views = table_card_views(n)
+    view_meds = [statistics.median(t) for t in views["runs"]]
+    note_meds = [statistics.median(t) for t in views["note_runs"]]
+    view_p95s = [percentile(t, 95) for t in views["runs"]]
     got = review_loop(n)
     p95s = [percentile(t, 95) for t in got["runs"]]
     meds = [statistics.median(t) for t in got["runs"]]
@@ -168,6 +217,19 @@ def run(quick: bool) -> list[dict[str, Any]]:
             key="review answer -> next card, median",
             median_runs=spread(meds),
             baseline_median_runs=spread(fmeds),
+            n=n,
+        ),
+        result(
+            f"table card ready to show, median ({RUNS}x{TABLE_CARDS} cards, {n} notes)",
+            statistics.median(view_meds),
+            "ms",
+            "ReviewService.card of the same notes' note cards, alternated, median",
+            statistics.median(note_meds),
+            None,
+            key="table card ready, median",
+            p95_ms=statistics.median(view_p95s),
+            median_runs=spread(view_meds),
+            baseline_median_runs=spread(note_meds),
             n=n,
         ),
     ]

@@ -47,21 +47,20 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from studyapp.core.grading import (
-    analyse_answer,
-    forms_match,
-    normalize,
-)
+from studyapp.core.grading import normalize
 from studyapp.core.model import CardSpec, ParsedNote, Table
+from studyapp.core.table_pools import POOL_LIMIT, TablePools, analyse_table
 from studyapp.core.value_kind import (
     ValueKind,
     gives_away,
     header_names_unit,
-    kind_of,
     looks_alike,
-    numbers_of,
-    skeleton,
+    skeleton_of_norm,
 )
+
+#: Value kinds whose cells have no unit after a leading number (:func:`unit_of` is ""):
+#: text and model names have no leading number, a percent's "unit" is ``%``.
+_NO_UNIT_TAGS = frozenset({"text", "model", "percent"})
 
 __all__ = [
     "COMPACT_VERSION",
@@ -76,11 +75,10 @@ __all__ = [
     "table_cards",
 ]
 
-#: ``payload["v"]`` of a compact table-card payload (see :mod:`studyapp.core.table_store`).
-COMPACT_VERSION = 2
-
-#: Distractors stored per asked cell; a prompt draws its three from them with its seed.
-POOL_LIMIT = 6
+#: ``payload["v"]`` of a compact table-card payload (see :mod:`studyapp.core.table_store`):
+#: 3 leaves the distractors out (derived when the card is loaded); 2 stored them as cell
+#: coordinates and is still read.
+COMPACT_VERSION = 3
 #: Options shown for a choice question (answer included): numbered 1-4 / a-d.
 MAX_OPTIONS = 4
 #: Rows of the table a card's payload shows it in context with: a window around its row
@@ -96,21 +94,11 @@ COMPARISON_HEADERS = frozenset(
 )
 
 
-def _alike(sa: str, sb: str, na: tuple[float, ...], nb: tuple[float, ...]) -> bool:
-    """:func:`~studyapp.core.value_kind.looks_alike` of two cells of one kind, from their
-    skeletons and numbers (the same tests, in the same order)."""
-    if not sa or not sb:
-        return sa == sb
-    if sa == sb:
-        return True
-    short, long_ = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
-    if len(short) >= 2 and not short.isdigit() and short in long_:
-        return True
-    return bool(na) and na == nb
+_ESC_RE = re.compile(r"([\\|,/#])")
 
 
 def _esc(text: str) -> str:
-    return re.sub(r"([\\|,/#])", r"\\\1", text)
+    return _ESC_RE.sub(r"\\\1", text)
 
 
 def _numbered(labels: Iterable[str]) -> list[str]:
@@ -149,9 +137,10 @@ def is_comparison(table: Table) -> bool:
 class _TableCards:
     """Card generation for one table.
 
-    Every cell is analysed for grading and classified once; whether two cells state
-    the same fact is decided once per pair (building the pools compares each cell
-    with most others).
+    Every cell is normalised and classified once (:class:`TablePools`); a compact
+    card leaves its distractors to be derived when it is loaded, so the import only
+    builds a pool where it decides whether a card exists (a long cell's recall needs
+    one distractor).
     """
 
     def __init__(
@@ -164,40 +153,14 @@ class _TableCards:
         self.path_key = path_key
         self.header_key = header_key
         self.value_cols = list(range(1, len(table.header)))
-        # Value cells only (index c - 1): row labels are never answers or distractors.
-        self.forms = [[analyse_answer(cell) for cell in row[1:]] for row in table.rows]
-        self.norms = [["", *(form.norm for form in row)] for row in self.forms]
-        self.kinds: list[list[ValueKind | None]] = [
-            [None, *(kind_of(cell) for cell in row[1:])] for row in table.rows
-        ]
-        # Each kind as a small int (-1: no value), so a pool's candidates are told apart
-        # by an int compare instead of dataclass equality.
-        ids: dict[ValueKind, int] = {}
-        self.kind_ids = [
-            [
-                ids.setdefault(kind, len(ids)) if kind is not None and norm else -1
-                for kind, norm in zip(kinds, norms, strict=True)
-            ]
-            for kinds, norms in zip(self.kinds, self.norms, strict=True)
-        ]
-        # Per value cell, what looks_alike reads (pools compare cells of one kind only,
-        # so its kind test always holds there): see _alike.
-        self.skels = [["", *(skeleton(cell) for cell in row[1:])] for row in table.rows]
-        self.nums = [[(), *(numbers_of(cell) for cell in row[1:])] for row in table.rows]
-        # The cells of each kind id in row-major order, and per column in row order: a
-        # pool visits only the candidates of its answer's kind, in the order it always did.
-        self.by_kind: dict[int, list[tuple[int, int]]] = {}
-        self.col_by_kind: dict[tuple[int, int], list[int]] = {}
-        for r, ids_row in enumerate(self.kind_ids):
-            for c in self.value_cols:
-                k = ids_row[c]
-                if k >= 0:
-                    self.by_kind.setdefault(k, []).append((r, c))
-                    self.col_by_kind.setdefault((c, k), []).append(r)
+        # Every cell's norm and kind (candidates of a pool, askable cells, side columns);
+        # the rest of a pool's analysis is computed only where a pool is asked for.
+        self.norms, self.kinds, self.kind_ids = analyse_table(table.rows)
+        self.pools = TablePools(table.rows, self.kind_ids)
         self.col_keys = _numbered(table.header)
         self.row_keys = _numbered(row[0] for row in table.rows)
-        self._same: dict[tuple[int, int, int, int], bool] = {}
         self._given: dict[tuple[int, int], bool] = {}
+        self._side: dict[tuple[int, ValueKind | None], tuple[int, ...]] = {}
         #: The kinds each value column holds (a side question needs another column of the
         #: answer's kind).
         self.col_kinds: list[set[ValueKind | None]] = [
@@ -210,17 +173,12 @@ class _TableCards:
         given = self._given.get(key)
         if given is None:
             t = self.table
-            given = self._given[key] = gives_away(t.rows[r][c], (t.rows[r][0], t.header[c]))
+            given = self._given[key] = gives_away(
+                t.rows[r][c],
+                (t.rows[r][0], t.header[c]),
+                answer_skeleton=skeleton_of_norm(self.norms[r][c]),
+            )
         return given
-
-    def _same_fact(self, r: int, c: int, r2: int, c2: int) -> bool:
-        """Whether either cell, typed as the answer to the other, would be accepted."""
-        key = (r, c, r2, c2) if (r, c) <= (r2, c2) else (r2, c2, r, c)
-        same = self._same.get(key)
-        if same is None:
-            a, b = self.forms[r][c - 1], self.forms[r2][c2 - 1]
-            same = self._same[key] = forms_match(a, b) or forms_match(b, a)
-        return same
 
     def cards(self) -> list[CardSpec]:
         table = self.table
@@ -250,65 +208,19 @@ class _TableCards:
             self.norms[r][other] != norm for other in self.value_cols if other != c
         )
 
-    def _pool(self, r: int, c: int) -> tuple[list[str], list[int], int]:
-        """Distractors of the answer's kind: same column first, then same row, then the rest.
-
-        Returns the pool (at most ``POOL_LIMIT``), the cells it comes from (flat
-        ``[row, col, row, col, ...]``) and how many of it come from the column.
-
-        A candidate qualifies when it is of the answer's kind, does not state the same
-        fact (:meth:`_same_fact`) and looks like neither the answer nor an option
-        already taken (:func:`~studyapp.core.value_kind.looks_alike`, here on the
-        cells' precomputed skeletons and numbers: :func:`_alike`).
-        """
-        rows, skels, nums, same_fact = self.table.rows, self.skels, self.nums, self._same_fact
-        kind = self.kind_ids[r][c]
-        pool: list[str] = []
-        where: list[int] = []
-        if kind < 0:
-            return pool, where, 0
-        taken: list[tuple[str, tuple[float, ...]]] = []
-        sa, na = skels[r][c], nums[r][c]
-
-        def fill(candidates: Iterable[tuple[int, int]]) -> None:
-            for r2, c2 in candidates:
-                sb, nb = skels[r2][c2], nums[r2][c2]
-                if _alike(sb, sa, nb, na):
-                    continue
-                if same_fact(r, c, r2, c2):
-                    continue  # the same fact in other words would be graded as a wrong pick
-                for so, no in taken:
-                    if _alike(sb, so, nb, no):
-                        break
-                else:
-                    pool.append(rows[r2][c2])
-                    where.extend((r2, c2))
-                    taken.append((sb, nb))
-                    if len(pool) >= POOL_LIMIT:
-                        return
-
-        fill((r2, c) for r2 in self.col_by_kind[(c, kind)] if r2 != r)
-        in_col = len(pool)
-        if in_col < POOL_LIMIT:
-            kid_row = self.kind_ids[r]
-            fill((r, c2) for c2 in self.value_cols if c2 != c and kid_row[c2] == kind)
-        if len(pool) < POOL_LIMIT:
-            fill((r2, c2) for r2, c2 in self.by_kind[kind] if r2 != r and c2 != c)
-        return pool, where, in_col
-
-    def _recall_ok(self, r: int, c: int, pool: list[str]) -> bool:
-        table = self.table
-        cell = table.rows[r][c]
+    def _recall_ok(self, r: int, c: int) -> bool:
         if self._gives_away(r, c):
             return False
         # Without a distractor of its kind the recall is asked typed (short cells only).
-        return bool(pool) or len(cell) <= TYPED_MAX_CHARS
+        return len(self.table.rows[r][c]) <= TYPED_MAX_CHARS or self.pools.has_distractor(r, c)
 
     def _cell_entry(self, r: int, c: int) -> dict[str, Any]:
-        pool, where, in_col = self._pool(r, c)
-        recall = self._recall_ok(r, c, pool)
+        recall = self._recall_ok(r, c)
         if self.index is not None:
-            return {"c": c, "d": where, "dc": in_col, "rc": int(recall)}
+            # The pool is left out: :mod:`studyapp.core.table_store` derives it from the
+            # stored table when the card is loaded (:class:`TablePools`, same rule).
+            return {"c": c, "rc": int(recall)}
+        pool, _where, in_col = self.pools.pool(r, c)
         t = self.table
         return {
             "col": c,
@@ -386,8 +298,20 @@ class _TableCards:
         """Other columns holding a value of this cell's kind (else no side question)."""
         t = self.table
         kind = self.kinds[r][c]
-        if header_names_unit(t.rows[r][c], t.header[c]):
+        if kind is not None and kind.tag in _NO_UNIT_TAGS:
+            pass  # no unit after a leading number: the header cannot spell it
+        elif header_names_unit(t.rows[r][c], t.header[c]):
             return []  # the unit in the header names the column
+        key = (c, kind)
+        side = self._side.get(key)
+        if side is None:
+            side = self._side[key] = self._side_columns(c, kind)
+        return list(side)
+
+    def _side_columns(self, c: int, kind: ValueKind | None) -> tuple[int, ...]:
+        """The side options of column ``c`` for a value of ``kind`` (the same for every
+        such cell of the column: asked once per column and kind)."""
+        t = self.table
         out: list[int] = []
         for c2 in sorted(self.value_cols, key=lambda k: (abs(k - c), k)):
             if c2 == c or not t.header[c2] or looks_alike(t.header[c2], t.header[c]):
@@ -396,7 +320,7 @@ class _TableCards:
                 continue
             if kind in self.col_kinds[c2]:
                 out.append(c2)
-        return out[: MAX_OPTIONS - 1]
+        return tuple(out[: MAX_OPTIONS - 1])
 
     def _row_card(self, r: int) -> CardSpec | None:
         """The row of a two-column comparison as one card (see the module docstring)."""
@@ -481,7 +405,11 @@ def compact_table_cards(parsed: ParsedNote) -> tuple[list[dict[str, Any]], list[
         gen = _TableCards(table, path_key, header_key, len(tables))
         cards = gen.cards()
         if cards:
-            tables.append(stored_table(table, path_key))
+            entry = stored_table(table, path_key)
+            # The kinds of the value cells, so a card's pool is found without classifying
+            # the table again (:mod:`studyapp.core.table_store`).
+            entry["k"] = [row[1:] for row in gen.kind_ids]
+            tables.append(entry)
             out.extend(cards)
     return tables, out
 

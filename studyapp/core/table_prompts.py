@@ -27,7 +27,7 @@ from studyapp.core.value_kind import (
     classify,
 )
 
-__all__ = ["grade_table", "presentation_of", "table_prompt", "typed_ok"]
+__all__ = ["grade_table", "needs_distractors", "presentation_of", "table_prompt", "typed_ok"]
 
 
 def _recall_entries(payload: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -63,6 +63,23 @@ def presentation_of(payload: Mapping[str, Any], seed: int, typed: bool = False) 
     if not presentations:
         raise ValueError("a table card without presentations")
     return rng.choice(presentations)
+
+
+def needs_distractors(payload: Mapping[str, Any], seed: int, typed: bool = False) -> bool:
+    """Whether :func:`table_prompt` with these arguments reads the card's distractors.
+
+    A pair question substitutes same-column distractors; a recall reads them unless it
+    is asked typed (``typed`` and short enough); a side question offers other headers.
+    The presentation itself never depends on them, so this is known before they are
+    derived (:mod:`studyapp.core.table_store`).
+    """
+    pres = presentation_of(payload, seed, typed)
+    if pres == "pair":
+        return True
+    if pres == "side":
+        return False
+    ((_p, entry),) = [pe for pe in _recall_entries(payload) if pe[0] == pres]
+    return not (typed and len(str(entry["cell"])) <= TYPED_MAX_CHARS)
 
 
 def _draw(pool: list[str], in_col: int, rng: random.Random) -> list[str]:

@@ -41,6 +41,7 @@ __all__ = [
     "numbers_of",
     "option_problems",
     "skeleton",
+    "skeleton_of_norm",
     "unit_of",
 ]
 
@@ -145,10 +146,21 @@ def classify(value: str) -> ValueKind:
 _MEMO = 8192
 
 
+# Everything but what str.isalnum() accepts and "%": CPython's Unicode \w is exactly
+# isalnum() plus "_", so one substitution replaces a per-character generator.
+_NOT_SKELETON_RE = re.compile(r"[^\w%]|_")
+
+
 @functools.lru_cache(maxsize=_MEMO)
 def _skeleton(text: str) -> str:
     """Letters, digits and CJK only: what is left when formatting is ignored."""
-    return "".join(ch for ch in normalize(text) if ch.isalnum() or ch == "%")
+    return _NOT_SKELETON_RE.sub("", normalize(text))
+
+
+def skeleton_of_norm(norm: str) -> str:
+    """:func:`skeleton` of a string from its :func:`~studyapp.core.grading.normalize`
+    (for a caller that already has it)."""
+    return _NOT_SKELETON_RE.sub("", norm)
 
 
 _NUMBERS_RE = re.compile(_NUM)
@@ -210,29 +222,49 @@ _SIZED_RE = re.compile(rf"(?P<n>{_NUM})\s*(?P<s>[kmbt])(?![a-z])")
 _SCALE = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 
-def gives_away(answer: str, question_parts: Iterable[str]) -> bool:
+def gives_away(
+    answer: str, question_parts: Iterable[str], *, answer_skeleton: str | None = None
+) -> bool:
     """Whether the row label or column header already states ``answer``.
 
     True when the answer (without formatting) is written in a part, or when a part
     names a magnitude (``70B``) within 15 % of the answer's leading number
     (``70,553,706,496``): a reader then picks the option by its size alone.
+    ``answer_skeleton``: the answer's :func:`skeleton`, where the caller has it.
     """
-    sk = _skeleton(answer)
-    folded_answer = _fold(answer)
-    first = _numbers(answer)[:1]
+    sk = _skeleton(answer) if answer_skeleton is None else answer_skeleton
+    first: tuple[float, ...] | None = None  # the answer's leading number, once a part has a size
+    folded_answer = ""
     for part in question_parts:
         if sk and len(sk) >= 2 and sk in _skeleton(part):
             return True
+        sizes = _sizes(part)
+        if not sizes:
+            continue
+        if first is None:
+            first = _numbers(answer)[:1]
+            folded_answer = _fold(answer).replace(" ", "")
         if not first:
             continue
-        for m in _SIZED_RE.finditer(_fold(part)):
-            size = float(m["n"].replace(",", "")) * _SCALE[m["s"]]
+        for size, scale in sizes:
             value = first[0]
-            if m["s"] in folded_answer.replace(" ", ""):  # answer written in the same scale
-                value *= _SCALE[m["s"]]
+            if scale in folded_answer:  # answer written in the same scale
+                value *= _SCALE[scale]
             if size and abs(value - size) <= 0.15 * size:
                 return True
     return False
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _sizes(part: str) -> tuple[tuple[float, str], ...]:
+    """The magnitudes a question part names (``70B`` -> ``(7e10, "b")``), in order.
+
+    Memoised: a table asks it of the same row label and column header for every cell.
+    """
+    return tuple(
+        (float(m["n"].replace(",", "")) * _SCALE[m["s"]], m["s"])
+        for m in _SIZED_RE.finditer(_fold(part))
+    )
 
 
 def unit_of(value: str) -> str:

@@ -33,6 +33,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import select
 
 from studyapp.core.quiz import make_prompt
+from studyapp.core.table_prompts import needs_distractors
 from studyapp.core.table_store import view_payload
 from studyapp.db.models import Card, Note, NoteTag, Tag
 from studyapp.services.collection import Collection
@@ -55,6 +56,9 @@ NOTE_MODEL_ID = 1_718_204_571
 TABLE_MODEL_ID = 1_718_204_572
 DECK_ID = 2_059_400_113
 DECK_NAME = "studyapp"
+
+#: The prompt seed of every exported table card (an Anki card has one fixed front).
+_SEED = 0
 
 _CSS = """.card { font-family: -apple-system, "PingFang SC", "Noto Sans CJK SC", sans-serif;
   font-size: 18px; text-align: left; line-height: 1.5; }
@@ -127,7 +131,7 @@ def _table_item(
 ) -> AnkiItem:
     # The prompt is built by the core, as a review would build it: the export follows
     # whatever the table card's payload becomes, and typed mode has no random options.
-    prompt = make_prompt("table", payload, 0, context=title, typed=True)
+    prompt = make_prompt("table", payload, _SEED, context=title, typed=True)
     data = prompt.data
     front = html.escape(prompt.question)
     back = html.escape(str(data.get("answer_display") or prompt.expected))
@@ -175,7 +179,9 @@ def collect(coll: Collection, *, tag: str | None = None) -> list[AnkiItem]:
             tags_of.setdefault(note_id, []).append(anki_tag(name))
     items: list[AnkiItem] = []
     for kind, anchor, payload_json, note_id, path, title, tables_json in rows:
-        payload = view_payload(payload_json, tables_json)
+        payload = view_payload(payload_json, tables_json, distractors=False)
+        if kind == "table" and needs_distractors(payload, _SEED, typed=True):
+            payload = view_payload(payload_json, tables_json)
         tags = sorted(t for t in tags_of.get(note_id, ()) if t)
         heading = " / ".join(str(p) for p in payload.get("heading_path", ())[1:])
         source = f"{path} · {heading}" if heading else path

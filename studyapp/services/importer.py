@@ -13,6 +13,7 @@ Bad notes never stop the import and are never written: each gives one
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from studyapp.services import eventlog
 from studyapp.services.collection import Collection
 from studyapp.services.import_parse import (
     Parsed,
+    ParseStream,
     parse_file,
     parse_many,
 )
@@ -146,7 +148,9 @@ def import_notes(
     if bad_names:
         found = [f for f in found if _storable(f.rel_path)]
     today = coll.today()
-    with coll.session() as session, session.begin():
+    with contextlib.ExitStack() as stack:
+        session = stack.enter_context(coll.session())
+        stack.enter_context(session.begin())
         # The warm scan: a compact (path -> mtime, size) read of the covering index
         # (~10 ms at 10,000 notes; the planner scanned the table with its bodies,
         # ~60 ms); the full rows are read only when something changed or vanished.
@@ -187,7 +191,10 @@ def import_notes(
             else {}
         )
 
-        to_parse: list[tuple[str, bytes]] = []
+        # Files go to the parse workers as they are read (ParseStream), so parsing starts
+        # while the rest are still being read.
+        stream = stack.enter_context(ParseStream(len(to_read), workers))
+        total = 0
         stat_of: dict[str, FoundNote] = {}
         for item in to_read:
             try:
@@ -221,12 +228,12 @@ def import_notes(
                 )
                 report.unchanged += 1
                 continue
-            to_parse.append((item.rel_path, data))
+            stream.add(item.rel_path, data)
+            total += 1
 
-        total = len(to_parse)
         if progress:
             progress(0, total)
-        results = parse_many(to_parse, workers)
+        results = stream.results()
 
         present = {f.rel_path for f in found}
         vanished = {
@@ -279,6 +286,7 @@ def import_notes(
             setattr(report, outcome, getattr(report, outcome) + 1)
             if progress and (done % 50 == 0 or done == total):
                 progress(done, total)
+        stream.close()  # the workers are done: stop them before the commit
 
         if only is None:
             gone = [row.id for row in vanished.values()]

@@ -99,6 +99,9 @@ def test_outline_tokens_are_the_full_parse_for_headings_and_tables(seed_note: Pa
     # Plain cells and headings take a shortcut (one text token): each character an inline
     # rule starts at must still go through markdown-it.
     marks = ["a\\*b", "`c`", "*e*", "_f_", "[g]", "![h](i)", "<b>", "&amp;", "x ~ y: 5%"]
+    # ... and so do cells that are one bold span (**X**): the near misses must not.
+    marks += ["**8 GB**", "**(a)**", "**高**", "** a**", "**a **", "***a***", "**a*b**"]
+    marks += ["**a**b", "a**b**", "**a** **b**", "**a_b**", "**\u3000a**", "**a\u00a0**"]
     rows = "".join(f"| {m} | plain {n} |\n" for n, m in enumerate(marks))
     texts.append(f"## 普通 标题\n\n| 维度 | 边缘 |\n|---|---|\n| 延迟 低 |  |\n{rows}")
     for text in texts:
@@ -110,6 +113,31 @@ def test_outline_tokens_are_the_full_parse_for_headings_and_tables(seed_note: Pa
                 assert o.as_dict() == f.as_dict()
             elif f.type == "inline":
                 assert o.children == []
+
+
+def test_the_bold_cell_shortcut_gives_markdown_its_own_tokens() -> None:
+    """``_strong_tokens`` stands in for markdown-it on ``**X**`` cells: over random
+    strings of the characters that decide flanking (spaces of several kinds,
+    punctuation, markup characters), wherever the shortcut applies it gives the
+    parser's exact tokens."""
+    import random
+
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable("table")
+    alphabet = "ab 中.,()-:!?%$#~^{}[]<>&\\`*_\u3000\u00a0\t\x1c\u2028\u200b=+@"
+    rng = random.Random(3)
+    applied = 0
+    for _ in range(20_000):
+        inner = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6)))
+        content = f"**{inner}**"
+        if not mdmod._is_plain_strong(content):
+            continue
+        applied += 1
+        expected: list[object] = []
+        parser.inline.parse(content, parser, {}, expected)
+        assert mdmod._strong_tokens(inner) == expected, repr(content)
+    assert applied > 5_000
 
 
 # ------------------------------------------------------------------ markdown.sections

@@ -462,7 +462,7 @@ def test_grade_maps_time_and_hints(cell_card: CardSpec) -> None:
 def test_pool_alike_is_looks_alike_for_cells_of_one_kind() -> None:
     """The pools test look-alikes on precomputed skeletons and numbers (``_alike``); for two
     cells of one kind that must be exactly :func:`looks_alike`."""
-    from studyapp.core.table_cards import _alike
+    from studyapp.core.table_pools import _alike
     from studyapp.core.value_kind import numbers_of, skeleton
 
     values = [
@@ -475,3 +475,23 @@ def test_pool_alike_is_looks_alike_for_cells_of_one_kind() -> None:
             if classify(a) == classify(b):
                 got = _alike(skeleton(a), skeleton(b), numbers_of(a), numbers_of(b))
                 assert got == looks_alike(a, b), (a, b)
+
+
+def test_kinds_that_skip_the_header_unit_check_have_no_unit() -> None:
+    """_side_options skips header_names_unit for text, model and percent cells: their
+    unit_of is always "" (no leading number, or "%").  Checked on random strings of
+    numbers, units, separators and CJK."""
+    import random
+
+    from studyapp.core.table_cards import _NO_UNIT_TAGS
+    from studyapp.core.value_kind import unit_of
+
+    rng = random.Random(5)
+    alphabet = "0123456789 .,%×x倍gbGBms/:-~<>约≈ab中（(*_`"
+    checked = 0
+    for _ in range(50_000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8)))
+        if classify(value).tag in _NO_UNIT_TAGS:
+            checked += 1
+            assert unit_of(value) == "", value
+    assert checked > 10_000

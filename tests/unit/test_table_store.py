@@ -19,6 +19,7 @@ from studyapp.core.cards import cards_for_note, compact_cards_for_note
 from studyapp.core.model import NoteError, ParsedNote, Table
 from studyapp.core.notefile import parse_note
 from studyapp.core.table_cards import compact_table_cards, table_cards
+from studyapp.core.table_pools import TablePools, analyse_table
 from studyapp.core.table_store import (
     encode_tables,
     expand_payload,
@@ -116,3 +117,94 @@ def test_a_full_payload_is_read_as_it_is() -> None:
     assert view_payload('{"question": "q"}', "") == {"question": "q"}
     assert load_tables(None) == () and load_tables("") == ()
     assert expand_payload is not None
+
+
+def _as_version_2(parsed: ParsedNote) -> tuple[str, list[tuple[str, dict[str, object]]]]:
+    """The note's compact cards as the version-2 generator stored them: each asked cell
+    with its pool as cell coordinates (``"d"``) and its column share (``"dc"``)."""
+    tables, compact = compact_table_cards(parsed)
+    out: list[tuple[str, dict[str, object]]] = []
+    for card in compact:
+        payload = json.loads(json.dumps(card.payload, ensure_ascii=False))
+        entry = tables[payload["t"]]
+        pools = TablePools(entry["r"], analyse_table(entry["r"])[2])
+        cells = payload["cells"] if payload["mode"] == "row" else [payload]
+        for cell in cells:
+            _pool, where, in_col = pools.pool(payload["row"], cell["c"])
+            cell.update(d=where, dc=in_col)
+        payload["v"] = 2
+        out.append((card.anchor, payload))
+    return encode_tables(tables), out
+
+
+def test_version_2_payloads_with_stored_pools_still_expand_the_same() -> None:
+    """A database imported before the pools moved to review time keeps its v2 payloads
+    until their note changes: they must show exactly what a v3 payload derives."""
+    parsed = parse_note("kv.md", (REPO / "notes/推理优化/kv-cache-估算.md").read_bytes())
+    full = {c.anchor: c.payload for c in table_cards(parsed)}
+    stored, old = _as_version_2(parsed)
+    assert old and any(p.get("d") or any(c.get("d") for c in p.get("cells", [])) for _a, p in old)
+    for anchor, payload in old:
+        assert is_compact(payload)
+        assert view_payload(json.dumps(payload, ensure_ascii=False), stored) == full[anchor]
+    # Tables stored without their kind ids (as version 2 wrote them) classify on load.
+    bare = "\n".join(
+        json.dumps({k: v for k, v in json.loads(line).items() if k != "k"}, ensure_ascii=False)
+        for line in stored.split("\n")
+    )
+    _tables, compact = compact_table_cards(parsed)
+    for card in compact:
+        assert view_payload(json.dumps(card.payload, ensure_ascii=False), bare) == full[card.anchor]
+
+
+def test_version_3_payloads_store_no_pool() -> None:
+    parsed = parse_note("kv.md", (REPO / "notes/推理优化/kv-cache-估算.md").read_bytes())
+    _tables, compact = compact_table_cards(parsed)
+    assert compact and all(c.payload["v"] == 3 for c in compact)
+    text = json.dumps([c.payload for c in compact])
+    assert '"d"' not in text and '"dc"' not in text
+
+
+def _one_table_note(header: tuple[str, ...], rows: list[list[str]]) -> ParsedNote:
+    return ParsedNote(
+        path="n.md",
+        meta=parse_note("n.md", b"# t\n").meta,
+        title="标题",
+        sections=(),
+        answer=None,
+        tables=(
+            Table(
+                header=header,
+                rows=tuple(tuple(r) for r in rows),
+                header_display=header,
+                rows_display=tuple(tuple(r) for r in rows),
+                heading_path=("标题",),
+                start_line=1,
+                end_line=len(rows) + 3,
+            ),
+        ),
+        body="",
+        body_line_offset=0,
+    )
+
+
+def test_the_pool_of_a_long_cell_decides_its_recall() -> None:
+    """A cell over TYPED_MAX_CHARS is recalled only as a choice, so only with a
+    distractor: the import asks TablePools for the first one instead of the pool."""
+    long_a, long_b = "甲" * 50, "乙乙乙" + "丙" * 45
+    header = ("模型", "说明", "大小")
+    with_other = [["r0", long_a, "1 GB"], ["r1", long_b, "2 GB"], ["r2", "短", "3 GB"]]
+    note = _one_table_note(header, with_other)
+    assert _assert_equivalent(note) > 0
+    cards = {(c.payload["row"], c.payload["c"]): c.payload for c in compact_table_cards(note)[1]}
+    assert cards[(0, 1)]["rc"] == 1 and cards[(0, 1)]["p"] == ["recall"]
+    pools = TablePools(with_other, analyse_table(with_other)[2])
+    assert pools.has_distractor(0, 1) and pools.pool(0, 1)[0] == [long_b, "短"]
+
+    alone = [["r0", long_a, "1 GB"], ["r1", "2", "2 GB"], ["r2", "3", "3 GB"]]
+    note = _one_table_note(header, alone)
+    assert _assert_equivalent(note) > 0
+    cards = {(c.payload["row"], c.payload["c"]): c.payload for c in compact_table_cards(note)[1]}
+    assert not TablePools(alone, analyse_table(alone)[2]).has_distractor(0, 1)
+    assert (0, 1) not in cards  # no text distractor, too long to type, no side column
+    assert (1, 1) in cards and (0, 2) in cards

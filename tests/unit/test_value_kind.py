@@ -97,3 +97,24 @@ def test_header_names_unit() -> None:
     assert not header_names_unit("512 KiB", "每 token")
     assert not header_names_unit("存储、内存", "边缘设备部署")
     assert unit_of("约 4.91 GB") == "gb" and unit_of("8.5") == ""
+
+
+def test_skeleton_keeps_exactly_what_isalnum_keeps() -> None:
+    """``_skeleton`` drops characters with one regex (CPython's Unicode ``\\w`` is
+    isalnum() plus ``_``); over every code point it keeps what the per-character
+    ``ch.isalnum() or ch == "%"`` test it replaced kept."""
+    import sys
+
+    from studyapp.core.value_kind import _NOT_SKELETON_RE
+
+    kept = "".join(chr(i) for i in range(sys.maxunicode + 1) if chr(i) not in "\r\n")
+    expected = "".join(ch for ch in kept if ch.isalnum() or ch == "%")
+    assert _NOT_SKELETON_RE.sub("", kept) == expected
+
+
+def test_gives_away_by_magnitude_in_either_scale() -> None:
+    assert gives_away("70,553,706,496", ("教师 Llama-3-70B", "参数量"))
+    assert gives_away("70.6 B", ("教师 70B",))  # same scale: 70.6 vs 70
+    assert not gives_away("8,030,261,248", ("教师 Llama-3-70B",))
+    assert not gives_away("很多", ("70B",))  # no number in the answer
+    assert gives_away("INT8", ("行", "精度 int8"))
