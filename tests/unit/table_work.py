@@ -1,7 +1,9 @@
 """Table-card generation's work, counted for tests/unit/test_table_cards.py (no clock).
 
 Speed is measured in ``bench/``; the tests assert what keeps it: each value cell is
-analysed and classified once, and the Python lines run grow linearly with the table.
+normalised and classified once, a grading form is built at most once per distinct text
+(only for the cells a pool visits), and the Python lines run grow linearly with the
+table.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from studyapp.core import grading, table_cards, value_kind
+from studyapp.core import grading, table_cards, table_pools, value_kind
 from studyapp.core.model import CardSpec, ParsedNote
 from tests.steps import lines_run
 
@@ -24,7 +26,7 @@ def value_cells(parsed: ParsedNote) -> Counter[str]:
     return Counter(cell for t in parsed.tables for row in t.rows for cell in row[1:])
 
 
-_MODULES = (table_cards, value_kind, grading)
+_MODULES = (table_cards, table_pools, value_kind, grading)
 
 
 def _forget_memos() -> None:
@@ -38,14 +40,19 @@ def _forget_memos() -> None:
 
 
 def counted_table_cards(parsed: ParsedNote) -> tuple[list[CardSpec], int, dict[str, Counter[str]]]:
-    """``table_cards(parsed)``, the Python lines it ran (cards, value kinds, grading) and,
-    per per-cell step (``analyse_answer``, ``kind_of``), how often each text went through it.
+    """``table_cards(parsed)``, the Python lines it ran (cards, pools, value kinds,
+    grading) and, per per-cell step, how often each text went through it: ``normalize``
+    and ``kind_of`` (every value cell, in :func:`~studyapp.core.table_pools.analyse_table`)
+    and ``AnswerForm`` (grading forms built; :func:`~studyapp.core.grading.analyse_answer`
+    memoises them).
 
     Memos are cleared first, so the count is the same whenever it is taken."""
-    seen: dict[str, Counter[str]] = {"analyse_answer": Counter(), "kind_of": Counter()}
+    seen: dict[str, Counter[str]] = {"normalize": Counter(), "kind_of": Counter()}
+    forms: Counter[str] = Counter()
+    seen["AnswerForm"] = forms
 
     def counting(name: str) -> Callable[..., Any]:
-        real = getattr(table_cards, name)
+        real = getattr(table_pools, name)
 
         def counted(cell: str, *args: Any, **kwargs: Any) -> Any:
             seen[name][cell] += 1
@@ -53,9 +60,16 @@ def counted_table_cards(parsed: ParsedNote) -> tuple[list[CardSpec], int, dict[s
 
         return counted
 
+    real_form = grading.AnswerForm
+
+    def counted_form(text: str) -> grading.AnswerForm:
+        forms[text] += 1
+        return real_form(text)
+
     with pytest.MonkeyPatch.context() as patch:
-        for name in seen:
-            patch.setattr(table_cards, name, counting(name))
+        for name in ("normalize", "kind_of"):
+            patch.setattr(table_pools, name, counting(name))
+        patch.setattr(grading, "AnswerForm", counted_form)
         _forget_memos()
         cards, lines = lines_run(lambda: table_cards.table_cards(parsed), *_MODULES)
     return cards, lines, seen

@@ -378,7 +378,9 @@ def test_long_cell_and_large_table() -> None:
     # analysed and classified once; twice the rows, at most 2.2x the lines run (pools
     # compare cells pairwise, so a lost memo or a scan per pair grows 4x); a cell 10x
     # longer adds at most a quarter.
-    assert seen["analyse_answer"] == seen["kind_of"] == value_cells(parsed)
+    assert seen["normalize"] == seen["kind_of"] == value_cells(parsed)
+    assert set(seen["AnswerForm"]) <= set(value_cells(parsed))
+    assert max(seen["AnswerForm"].values()) == 1
     assert lines <= 2.2 * counted_table_cards(table(100, long_cell))[1]
     assert lines <= 1.25 * counted_table_cards(table(200, "长" * 200))[1]
     assert len(cards) == 201  # one row card per row
@@ -406,7 +408,8 @@ def test_table_cards_is_fast_on_a_typical_note(seed_note: Path) -> None:
     parsed = seed_parsed(seed_note)
     cards, lines, seen = counted_table_cards(parsed)
     cells = value_cells(parsed)
-    assert cards and seen["analyse_answer"] == seen["kind_of"] == cells
+    assert cards and seen["normalize"] == seen["kind_of"] == cells
+    assert seen["AnswerForm"] and max(seen["AnswerForm"].values()) == 1
     assert lines <= 1_500 * cells.total(), (lines, cells.total())
 
 
