@@ -36,7 +36,6 @@ __all__ = [
 _MARKUP_CHARS = frozenset("*_`")
 # Characters of Unicode category P* that still carry meaning in an answer ("5%" != "5").
 _KEPT_PUNCT = frozenset("%")
-_SPACE_RE = re.compile(r"\s+")
 
 
 class _PunctToSpace(dict[int, int]):
@@ -72,8 +71,10 @@ def normalize(text: str) -> str:
     :func:`answers_match` therefore also compares the numbers themselves.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    collapsed = _SPACE_RE.sub(" ", folded.translate(_PUNCT_TO_SPACE)).strip()
-    return _LONE_SPACE_RE.sub("", collapsed)
+    # split() breaks at exactly the characters \s matches (str.isspace), so the join
+    # is re.sub(r"\s+", " ", ...).strip() without a regex pass; most cells have no space.
+    collapsed = " ".join(folded.translate(_PUNCT_TO_SPACE).split())
+    return _LONE_SPACE_RE.sub("", collapsed) if " " in collapsed else collapsed
 
 
 # A number: thousands groups or plain digits, optional decimals.

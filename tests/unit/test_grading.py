@@ -223,3 +223,31 @@ def test_auto_grade_uses_the_given_policy() -> None:
     assert auto_grade(True, 2500, policy=policy) == 4
     assert auto_grade(True, 4000, policy=policy) == 3
     assert auto_grade(True, 2500) == 5
+
+
+def test_normalize_collapses_whitespace_like_the_regex_it_replaced() -> None:
+    """normalize joins str.split() instead of substituting ``\\s+`` and stripping: over
+    every code point, ``\\s`` matches exactly what str.isspace() accepts, and on random
+    strings of spaces of every kind the two give the same result."""
+    import random
+    import re
+    import sys
+    import unicodedata
+
+    from studyapp.core import grading
+
+    space = re.compile(r"\s")
+    assert all(
+        (space.match(chr(i)) is not None) == chr(i).isspace() for i in range(sys.maxunicode + 1)
+    )
+
+    def by_regex(text: str) -> str:
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        collapsed = re.sub(r"\s+", " ", folded.translate(grading._PUNCT_TO_SPACE)).strip()
+        return grading._LONE_SPACE_RE.sub("", collapsed)
+
+    rng = random.Random(1)
+    alphabet = "ab 1\t\n\u3000\u00a0\x1c\x85\u2028中，。-*_()%AZ"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        assert normalize(text) == by_regex(text), repr(text)
