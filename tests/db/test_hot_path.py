@@ -1,0 +1,117 @@
+"""The review hot path's shortcuts keep every guarantee (issue 13, target 2).
+
+The collection holds one driver connection for its transactions; the write-back reuses
+what the answer already computed.  Each shortcut is checked against what it replaced:
+durability of the answer's commit, rollback on error, a nested or concurrent
+transaction, the note's bytes and the refusal of a note changed on disk.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from studyapp.db.models import Card, Note
+from studyapp.services.collection import Collection
+from studyapp.services.importer import import_notes
+from studyapp.services.review import ReviewService, new_session_id
+
+NOTE = (
+    "---\n"
+    "created: '2026-11-01'\n"
+    "last_reviewed: null\n"
+    "next_review: '2026-11-25'\n"
+    "review_count: 0\n"
+    "difficulty: medium  # the user's comment\n"
+    "mastery_level: 0.0\n"
+    "tags:\n"
+    "- a\n"
+    "---\n"
+    "# {title}\n\n## 面试回答\n\nAn answer.\n"
+)
+
+
+def _notes(tmp_path: Path, count: int = 3) -> Path:
+    folder = tmp_path / "notes"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(count):
+        (folder / "sub" / f"n{i}.md").write_text(NOTE.format(title=f"Note {i}"), encoding="utf-8")
+    return folder
+
+
+def _note_cards(coll: Collection) -> list[int]:
+    with coll.session() as s:
+        return list(
+            s.scalars(select(Card.id).join(Note).where(Card.kind == "note").order_by(Card.id))
+        )
+
+
+def test_answer_commits_at_full_sync_after_the_bookkeeping_lowered_it(
+    tmp_path: Path, open_coll
+) -> None:  # type: ignore[no-untyped-def]
+    coll = open_coll(_notes(tmp_path))
+    import_notes(coll)
+    svc = ReviewService(coll)
+    first, second, *_ = _note_cards(coll)
+    svc.record(first, 4, session_id=new_session_id())  # owes its "done" mark
+    used: list[sqlite3.Connection] = []
+    coll.defer(used.append)
+    coll.flush_owed()  # commits the mark with synchronous = NORMAL
+    with coll.transaction() as conn:
+        assert conn is used[0]  # the held connection ran the bookkeeping...
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # ...and is FULL again
+    outcome = svc.record(second, 4, session_id=new_session_id())
+    assert outcome.writeback == "done"
+
+
+def test_failed_transaction_rolls_back_and_the_next_one_works(tmp_path: Path, open_coll) -> None:  # type: ignore[no-untyped-def]
+    coll = open_coll(_notes(tmp_path))
+    import_notes(coll)
+    card_id = _note_cards(coll)[0]
+    with pytest.raises(RuntimeError), coll.transaction() as conn:
+        conn.execute("UPDATE cards SET reps = 99 WHERE id = ?", (card_id,))
+        raise RuntimeError("boom")
+    with coll.transaction() as conn:
+        assert conn.execute("SELECT reps FROM cards WHERE id = ?", (card_id,)).fetchone()[0] == 0
+        assert not conn.in_transaction
+    outcome = ReviewService(coll).record(card_id, 5, session_id=new_session_id())
+    assert outcome.writeback == "done" and outcome.after.reps == 1
+
+
+def test_nested_and_concurrent_transactions_take_pooled_connections(
+    tmp_path: Path, open_coll
+) -> None:  # type: ignore[no-untyped-def]
+    coll = open_coll(_notes(tmp_path))
+    import_notes(coll)
+    seen: list[sqlite3.Connection] = []
+    with coll.transaction() as outer:
+        with coll.transaction() as inner:
+            assert inner is not outer
+            inner.execute("SELECT 1").fetchone()
+
+        def other_thread() -> None:
+            with coll.transaction() as conn:
+                seen.append(conn)
+
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+        assert seen and seen[0] is not outer
+    with coll.transaction() as again:
+        assert again is outer  # still the held one
+
+
+def test_close_gives_the_held_connection_back(tmp_path: Path) -> None:
+    coll = Collection.open(tmp_path / "db.sqlite3", _notes(tmp_path))
+    coll.acquire_writer()
+    import_notes(coll)
+    with coll.transaction() as conn:
+        conn.execute("SELECT 1").fetchone()
+    pool = coll.engine.pool
+    assert pool.checkedout() == 1  # type: ignore[attr-defined]
+    coll.close()
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
