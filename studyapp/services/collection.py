@@ -91,6 +91,7 @@ class Collection:
         #: True when this open created the database file (see ``eventsync.merge``).
         self.created = False
         self._notes_root: str | None = None
+        self._notes_root_id: tuple[int, int] | None = None
         #: Bookkeeping writes owed to the database (a write-back's "done" mark); see
         #: :meth:`defer`.  Guarded by ``_owed_lock`` (the TUI reads from worker threads).
         self._owed: list[Bookkeeping] = []
@@ -138,8 +139,20 @@ class Collection:
         checks its note against it).  If the folder's own link is retargeted meanwhile,
         notes resolve outside the remembered root and are refused, never misplaced."""
         if self._notes_root is None:
-            self._notes_root = os.path.realpath(self.notes_dir)
+            root = os.path.realpath(self.notes_dir)
+            try:
+                st = os.stat(root)
+                self._notes_root_id = (st.st_dev, st.st_ino)
+            except OSError:
+                self._notes_root_id = None
+            self._notes_root = root
         return self._notes_root
+
+    def notes_root_identity(self) -> tuple[int, int] | None:
+        """``(st_dev, st_ino)`` of :meth:`notes_root` when it was resolved (``None`` if it
+        could not be stat-ed): a folder that still has it is still that folder."""
+        self.notes_root()
+        return self._notes_root_id
 
     def session(self) -> Session:
         """A new ORM session; refuses to run on a database file deleted or replaced since open.

@@ -115,3 +115,38 @@ def test_close_gives_the_held_connection_back(tmp_path: Path) -> None:
     assert pool.checkedout() == 1  # type: ignore[attr-defined]
     coll.close()
     assert pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_path_guard_shortcut_agrees_with_realpath(tmp_path: Path) -> None:
+    """The lstat walk gives realpath's answer or steps aside; what was refused stays refused."""
+    from studyapp.services.writeback import _plain_real_path, resolve_note_path
+
+    real_root = _notes(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.md").write_text("x", encoding="utf-8")
+    (real_root / "sub" / "out.md").symlink_to(outside / "x.md")
+    (real_root / "linked").symlink_to(outside, target_is_directory=True)
+    (real_root / "inner").symlink_to(real_root / "sub", target_is_directory=True)
+    link = tmp_path / "link"
+    link.symlink_to(real_root, target_is_directory=True)
+    coll = Collection(None, tmp_path / "db.sqlite3", link)  # type: ignore[arg-type]
+    root = coll.notes_root()
+    assert root == str(real_root.resolve())
+    assert _plain_real_path(coll, root, "sub/n0.md") == f"{root}/sub/n0.md"
+    assert str(resolve_note_path(coll, "sub/n0.md")) == f"{link}/sub/n0.md"
+    for stepped_aside in ("sub/out.md", "linked/x.md", "inner/n0.md", "../x.md", "sub//n0.md"):
+        assert _plain_real_path(coll, root, stepped_aside) is None
+    assert str(resolve_note_path(coll, "inner/n0.md")) == f"{link}/inner/n0.md"  # inside: fine
+    for refused in ("sub/out.md", "linked/x.md", "../outside/x.md"):
+        with pytest.raises(PermissionError):
+            resolve_note_path(coll, refused)
+    # The folder's link retargeted after open: notes resolve outside the remembered root.
+    other = tmp_path / "other"
+    (other / "sub").mkdir(parents=True)
+    (other / "sub" / "n0.md").write_text("other", encoding="utf-8")
+    link.unlink()
+    link.symlink_to(other, target_is_directory=True)
+    assert _plain_real_path(coll, root, "sub/n0.md") is None
+    with pytest.raises(PermissionError):
+        resolve_note_path(coll, "sub/n0.md")
