@@ -91,15 +91,18 @@ def is_own_temp_name(name: str) -> bool:
     return _TEMP_NAME.fullmatch(name) is not None
 
 
-def read_regular(path: Path | str, limit: int | None = None) -> bytes:
+def read_regular(
+    path: Path | str, limit: int | None = None, *, st: os.stat_result | None = None
+) -> bytes:
     """The bytes of a regular file; never blocks on a FIFO or device at that path.
 
     ``open()`` of a FIFO waits forever for a writer, so the path is ``stat``-ed first,
     opened with ``O_NONBLOCK`` (closing the race where it is swapped for a FIFO after
     the check) and the open descriptor is ``fstat``-ed again.  With ``limit``, at most
     ``limit + 1`` bytes are read, so a huge file costs no more than the size check.
+    ``st``: the caller's ``os.stat(path)`` of a moment ago, used as that first look.
     """
-    if not stat.S_ISREG(os.stat(path).st_mode):
+    if not stat.S_ISREG((os.stat(path) if st is None else st).st_mode):
         raise NotRegularFileError(errno.EINVAL, "not a regular file", str(path))
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
@@ -180,7 +183,7 @@ def atomic_write(
     *,
     expected_identity: FileIdentity | None = None,
     resolved: bool = False,
-) -> None:
+) -> os.stat_result:
     """Replace the file at ``path`` (the symlink's target, if it is one) with ``data``.
 
     ``expected_sha256`` is the hash of the bytes the caller based ``data`` on; when
@@ -193,6 +196,9 @@ def atomic_write(
     without any write permission bit is treated as read-only even for root, because
     chmod 444 is how a user says "hands off".  ``resolved``: ``path`` is already the
     real path (the caller resolved it to check where it points); it is not walked again.
+    Returns the ``fstat`` of the new file, taken after its fsync: its size and mtime
+    are those of the bytes written (a rename keeps them), whatever another program
+    does to the path afterwards.
     """
     target = path if resolved else Path(os.path.realpath(path))
     try:
@@ -226,6 +232,7 @@ def atomic_write(
             os.fsync(fd)
             if hasattr(os, "fchmod"):  # not on Windows, where the mode is only read-only or not
                 os.fchmod(fd, mode)
+            new_file = os.fstat(fd)
         finally:
             os.close(fd)
         if expected_identity is not None:
@@ -245,6 +252,7 @@ def atomic_write(
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)
+    return new_file
 
 
 def cleanup_temp_files(folder: Path, *, recursive: bool = True) -> list[Path]:

@@ -356,7 +356,7 @@ class ReviewService(CardActions, UndoActions, DueQueue):
                         writeback_status = "pending"
                         values_before_json = writeback.encode_values(values_before)
                         values_after_json = writeback.encode_values(values_after)
-                        owed = (card.note_id, values_after_json, path, sha)
+                        owed = (card.note_id, values_after, path, sha)
             log_id = conn.execute(
                 _LOG_INSERT_SQL,
                 (

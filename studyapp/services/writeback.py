@@ -107,7 +107,7 @@ def read_for_write(path: Path) -> tuple[bytes, FileIdentity]:
     age = time.time() - before.st_mtime
     if quiet > 0 and -quiet < age < quiet:
         raise NoteBusy(errno.EBUSY, "the note was saved by another program moments ago", str(path))
-    data = read_regular(path)
+    data = read_regular(path, st=before)
     after = os.stat(path)
     identity = file_identity(after)
     if file_identity(before) != identity or len(data) != after.st_size:
@@ -121,10 +121,14 @@ class WriteOutcome:
     message: str | None = None
 
 
+#: What ``json.dumps(..., ensure_ascii=False)`` builds on every call, built once (two
+#: encodings per answer).
+_VALUES_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def encode_values(values: dict[str, Any]) -> str:
-    return json.dumps(
-        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()},
-        ensure_ascii=False,
+    return _VALUES_ENCODER.encode(
+        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
     )
 
 
@@ -242,19 +246,19 @@ def write_values(
             continue
         edit = edit_schedule(data, values)
         new_data = edit.data
+        written: os.stat_result | None = None
         if new_data != data:
             try:
-                atomic_write(Path(real), new_data, None, expected_identity=identity, resolved=True)
+                written = atomic_write(
+                    Path(real), new_data, None, expected_identity=identity, resolved=True
+                )
             except WriteConflict:
                 if attempt == 2:
                     raise
                 continue
         heads = edit.head_before, edit.head_after
-        if then is None:
-            _store_file_state(coll, note_id, path, new_data, values, defer=defer)
-        else:
-            bound = _bind(then, heads)
-            _store_file_state(coll, note_id, path, new_data, values, bound, defer=defer)
+        bound = None if then is None else _bind(then, heads)
+        _store_file_state(coll, note_id, path, new_data, values, bound, defer=defer, st=written)
         return heads
     raise WriteConflict(path, "the note keeps changing on disk; not written")
 
@@ -274,18 +278,21 @@ def _store_file_state(
     then: Callable[[sqlite3.Connection], None] | None = None,
     *,
     defer: bool = False,
+    st: os.stat_result | None = None,
 ) -> None:
     """Record the note's new hash/mtime/size (and the values now in it) after a write.
 
     ``data`` is what was just written, so it is hashed in memory, never re-read.  The
-    file's state is read now; the UPDATE (and ``then``) either commits at once with
+    file's state is ``st`` (:func:`atomic_write`'s look at the file it wrote: the size
+    and mtime of exactly the hashed bytes), else read now; the UPDATE (and ``then``) either commits at once with
     ``synchronous = NORMAL`` (:meth:`Collection.flush_owed`) or, with ``defer``, is
     owed to the collection (:meth:`Collection.defer`) and commits inside the next
     answer's transaction.  Losing it to a crash or power cut leaves the row ``pending``
     and the start-up roll-forward redoes it (idempotent), so the fsync the answer's own
     commit pays is not paid twice.
     """
-    st = os.stat(path)
+    if st is None:
+        st = os.stat(path)
     columns = {k: v for k, v in values.items() if k in _NOTE_COLUMNS}
     sets = "".join(f", {k} = ?" for k in columns)
     sql = f"UPDATE notes SET content_sha256 = ?, mtime_ns = ?, size = ?{sets} WHERE id = ?"
@@ -311,20 +318,20 @@ _NOTE_COLUMNS = {"last_reviewed", "next_review", "review_count", "mastery_level"
 
 
 def perform(
-    coll: Collection, log_id: int, *, owed: tuple[int, str, str, str] | None = None
+    coll: Collection, log_id: int, *, owed: tuple[int, dict[str, Any], str, str] | None = None
 ) -> WriteOutcome:
     """Do the write a review-log row owes its note, and record the outcome.
 
-    ``owed`` is ``(note_id, values JSON, note path, note sha256)`` when the caller has
-    just committed the row (a fresh answer owes ``note_values_after``); it saves
-    re-reading the row and the note.  The file's new state and the row's ``done``
-    mark are committed in one transaction: for a fresh answer, the next answer's
+    ``owed`` is ``(note_id, values, note path, note sha256)`` when the caller has just
+    committed the row (a fresh answer owes ``note_values_after``, which holds
+    ``encode_values(values)``); it saves re-reading the row and the note, and decoding
+    what the caller encoded.  The file's new state and the row's ``done`` mark are
+    committed in one transaction: for a fresh answer, the next answer's
     (:meth:`Collection.defer`), else one of their own.
     """
     if owed is not None:
-        note_id, values_json, rel_path, sha = owed
+        note_id, values, rel_path, sha = owed
         undoing = False
-        values = decode_values(values_json)
         known: tuple[str, str] | None = (rel_path, sha)
     else:
         with coll.session() as session:

@@ -150,3 +150,39 @@ def test_path_guard_shortcut_agrees_with_realpath(tmp_path: Path) -> None:
     assert _plain_real_path(coll, root, "sub/n0.md") is None
     with pytest.raises(PermissionError):
         resolve_note_path(coll, "sub/n0.md")
+
+
+def test_write_back_records_the_written_file_and_refuses_an_edit_on_disk(
+    tmp_path: Path, open_coll
+) -> None:  # type: ignore[no-untyped-def]
+    """The file state stored after a write-back is the file's; an edit after it is seen."""
+    import os
+
+    from studyapp.core.frontmatter_io import sha256_hex
+
+    folder = _notes(tmp_path)
+    coll = open_coll(folder)
+    import_notes(coll)
+    svc = ReviewService(coll)
+    first, second, _third = _note_cards(coll)
+    assert svc.record(first, 4, session_id=new_session_id()).writeback == "done"
+    svc.card(second)
+    coll.flush_owed()
+    with coll.session() as s:
+        note = s.scalars(select(Note).join(Card).where(Card.id == first)).one()
+        path = folder / note.path
+        st = os.stat(path)
+        assert (note.content_sha256, note.mtime_ns, note.size) == (
+            sha256_hex(path.read_bytes()),
+            st.st_mtime_ns,
+            st.st_size,
+        )
+    # The user edits the second note in their editor between two answers: the
+    # write-back re-imports it and keeps the edit, never writing over it.
+    second_path = folder / "sub" / "n1.md"
+    edited = second_path.read_bytes().replace(b"An answer.", b"An edited answer.")
+    second_path.write_bytes(edited)
+    outcome = svc.record(second, 4, session_id=new_session_id())
+    assert outcome.writeback == "done"
+    after = second_path.read_bytes()
+    assert b"An edited answer." in after and b"review_count: 1" in after
