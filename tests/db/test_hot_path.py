@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from studyapp.db.models import Card, Note
 from studyapp.services.collection import Collection
@@ -186,3 +186,62 @@ def test_write_back_records_the_written_file_and_refuses_an_edit_on_disk(
     assert outcome.writeback == "done"
     after = second_path.read_bytes()
     assert b"An edited answer." in after and b"review_count: 1" in after
+
+
+def test_sm2_mastery_reads_only_the_cards_that_count_and_agrees_with_the_definition(
+    tmp_path: Path, open_coll
+) -> None:  # type: ignore[no-untyped-def]
+    """Unread cards are live fact cards never reviewed: the result is the definition's,
+    to the last bit, whatever mix of retired, reviewed and new cards the note has."""
+    import random
+    import shutil
+
+    from studyapp.core.mastery import note_mastery_level
+    from studyapp.core.srs import SrsState
+    from tests.conftest import REPO
+
+    notes = tmp_path / "notes"
+    shutil.copytree(REPO / "notes", notes)
+    coll = open_coll(notes)
+    import_notes(coll)
+    svc = ReviewService(coll)
+    with coll.session() as s:
+        note_id = s.scalars(
+            select(Card.note_id)
+            .where(Card.kind == "table")
+            .group_by(Card.note_id)
+            .order_by(func.count().desc())
+        ).first()
+    assert note_id is not None
+    rng = random.Random(13)
+    for trial in range(40):
+        with coll.transaction() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM cards WHERE note_id = ?", (note_id,))]
+            assert len(ids) > 10
+            for card_id in ids:
+                interval = rng.choice([0, 0, 0, 1, 3, 17, 200]) if trial else 0
+                conn.execute(
+                    "UPDATE cards SET interval = ?, ef_milli = ?, lapses = ?, retired = ?"
+                    " WHERE id = ?",
+                    (
+                        interval,
+                        rng.randint(1300, 3000),
+                        rng.randint(0, 6),
+                        rng.random() < 0.2,
+                        card_id,
+                    ),
+                )
+        with coll.transaction() as conn:
+            got = svc._note_mastery(conn, note_id)
+            live = conn.execute(
+                "SELECT kind, interval, ef_milli, lapses FROM cards WHERE note_id = ?"
+                " AND retired = 0 ORDER BY id",
+                (note_id,),
+            ).fetchall()
+        states = [
+            (kind, SrsState(ef_milli=ef, interval=i, reps=0, lapses=lapses, due=None))
+            for kind, i, ef, lapses in live
+        ]
+        note_states = [st for kind, st in states if kind == "note"]
+        facts = [st for kind, st in states if kind != "note"]
+        assert got == note_mastery_level(note_states[-1] if note_states else None, facts)
