@@ -250,7 +250,7 @@ def write_values(
         if new_data != data:
             try:
                 written = atomic_write(
-                    Path(real), new_data, None, expected_identity=identity, resolved=True
+                    real, new_data, None, expected_identity=identity, resolved=True
                 )
             except WriteConflict:
                 if attempt == 2:
