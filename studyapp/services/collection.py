@@ -328,6 +328,7 @@ class Collection:
     def close(self) -> None:
         self.flush_owed(quiet=True)  # if that fails, start-up rolls the rows forward
         with self._hot_lock:
+            self._hot_usable = False  # a late caller takes a pooled connection, as before
             hot, self._hot = self._hot, None
             if hot is not None:
                 hot.close()  # back to the pool, which the dispose below closes

@@ -284,7 +284,8 @@ def _store_file_state(
 
     ``data`` is what was just written, so it is hashed in memory, never re-read.  The
     file's state is ``st`` (:func:`atomic_write`'s look at the file it wrote: the size
-    and mtime of exactly the hashed bytes), else read now; the UPDATE (and ``then``) either commits at once with
+    and mtime of exactly the hashed bytes), else read now.  The UPDATE (and ``then``)
+    either commits at once with
     ``synchronous = NORMAL`` (:meth:`Collection.flush_owed`) or, with ``defer``, is
     owed to the collection (:meth:`Collection.defer`) and commits inside the next
     answer's transaction.  Losing it to a crash or power cut leaves the row ``pending``
