@@ -12,6 +12,7 @@ locks that editors do not honour.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -91,15 +92,18 @@ def is_own_temp_name(name: str) -> bool:
     return _TEMP_NAME.fullmatch(name) is not None
 
 
-def read_regular(path: Path | str, limit: int | None = None) -> bytes:
+def read_regular(
+    path: Path | str, limit: int | None = None, *, st: os.stat_result | None = None
+) -> bytes:
     """The bytes of a regular file; never blocks on a FIFO or device at that path.
 
     ``open()`` of a FIFO waits forever for a writer, so the path is ``stat``-ed first,
     opened with ``O_NONBLOCK`` (closing the race where it is swapped for a FIFO after
     the check) and the open descriptor is ``fstat``-ed again.  With ``limit``, at most
     ``limit + 1`` bytes are read, so a huge file costs no more than the size check.
+    ``st``: the caller's ``os.stat(path)`` of a moment ago, used as that first look.
     """
-    if not stat.S_ISREG(os.stat(path).st_mode):
+    if not stat.S_ISREG((os.stat(path) if st is None else st).st_mode):
         raise NotRegularFileError(errno.EINVAL, "not a regular file", str(path))
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
@@ -124,7 +128,7 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(read_regular(path)).hexdigest()
 
 
-def _replace(src: Path, dst: Path) -> None:
+def _replace(src: Path | str, dst: Path | str) -> None:
     """``os.replace``, retried on Windows while another program holds ``dst`` open."""
     for attempt in range(_REPLACE_RETRIES):
         try:
@@ -136,11 +140,11 @@ def _replace(src: Path, dst: Path) -> None:
             time.sleep(_REPLACE_PAUSE_S)
 
 
-def _make_temp(folder: Path) -> tuple[int, Path]:
+def _make_temp(folder: str) -> tuple[int, str]:
     """Create ``.studyapp-<random>.tmp`` exclusively (0600, like ``mkstemp``)."""
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(16)}{TEMP_SUFFIX}"
+        tmp = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(16)}{TEMP_SUFFIX}")
         try:
             return os.open(tmp, flags, 0o600), tmp
         except FileExistsError:
@@ -148,7 +152,7 @@ def _make_temp(folder: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
 
 
-def _translate(exc: OSError, path: Path) -> OSError:
+def _translate(exc: OSError, path: Path | str) -> OSError:
     """Map the errno of a failed write to an exception whose message says what to do."""
     if exc.errno in _DISK_FULL:
         msg = "disk full (no space left on device); the note was not changed"
@@ -159,7 +163,7 @@ def _translate(exc: OSError, path: Path) -> OSError:
     return exc
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync_dir(folder: Path | str) -> None:
     """Persist the rename itself; unsupported on some platforms (Windows), where it is skipped."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -174,13 +178,13 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def atomic_write(
-    path: Path,
+    path: Path | str,
     data: bytes,
     expected_sha256: str | None,
     *,
     expected_identity: FileIdentity | None = None,
     resolved: bool = False,
-) -> None:
+) -> os.stat_result:
     """Replace the file at ``path`` (the symlink's target, if it is one) with ``data``.
 
     ``expected_sha256`` is the hash of the bytes the caller based ``data`` on; when
@@ -193,28 +197,33 @@ def atomic_write(
     without any write permission bit is treated as read-only even for root, because
     chmod 444 is how a user says "hands off".  ``resolved``: ``path`` is already the
     real path (the caller resolved it to check where it points); it is not walked again.
+    Returns the ``fstat`` of the new file, taken after its fsync: its size and mtime
+    are those of the bytes written (a rename keeps them), whatever another program
+    does to the path afterwards.  (Paths are plain strings inside: this runs once per
+    answer, and ``pathlib`` objects cost more than the syscalls' own Python.)
     """
-    target = path if resolved else Path(os.path.realpath(path))
+    target = os.fspath(path) if resolved else os.path.realpath(path)
+    folder = os.path.dirname(target)
     try:
-        st: os.stat_result | None = target.stat()
+        st: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
         st = None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise NotRegularFileError(errno.EINVAL, "not a regular file", str(target))
+        raise NotRegularFileError(errno.EINVAL, "not a regular file", target)
     if expected_identity is not None and (st is None or file_identity(st) != expected_identity):
-        raise WriteConflict(target, "the file was changed since it was read")
+        raise WriteConflict(Path(target), "the file was changed since it was read")
     if expected_sha256 is not None and expected_identity is None:
         if st is None:
-            raise WriteConflict(target, "the file was deleted since it was read")
-        if _sha256_file(target) != expected_sha256:
-            raise WriteConflict(target, "the file was changed since it was read")
+            raise WriteConflict(Path(target), "the file was deleted since it was read")
+        if _sha256_file(Path(target)) != expected_sha256:
+            raise WriteConflict(Path(target), "the file was changed since it was read")
     if st is not None and not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise ReadOnlyNoteError(
-            errno.EACCES, "the note is read-only; the note was not changed", str(target)
+            errno.EACCES, "the note is read-only; the note was not changed", target
         )
     mode = stat.S_IMODE(st.st_mode) if st is not None else _NEW_FILE_MODE
     try:
-        fd, tmp = _make_temp(target.parent)
+        fd, tmp = _make_temp(folder)
     except OSError as exc:
         raise _translate(exc, target) from exc
     try:
@@ -226,6 +235,7 @@ def atomic_write(
             os.fsync(fd)
             if hasattr(os, "fchmod"):  # not on Windows, where the mode is only read-only or not
                 os.fchmod(fd, mode)
+            new_file = os.fstat(fd)
         finally:
             os.close(fd)
         if expected_identity is not None:
@@ -236,15 +246,21 @@ def atomic_write(
             except FileNotFoundError:
                 now = None
             if now != expected_identity:
-                raise WriteConflict(target, "the file was changed while it was being written")
+                raise WriteConflict(Path(target), "the file was changed while it was being written")
         _replace(tmp, target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _unlink_quietly(tmp)
         raise _translate(exc, target) from exc
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _unlink_quietly(tmp)
         raise
-    _fsync_dir(target.parent)
+    _fsync_dir(folder)
+    return new_file
+
+
+def _unlink_quietly(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def cleanup_temp_files(folder: Path, *, recursive: bool = True) -> list[Path]:

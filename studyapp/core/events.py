@@ -86,9 +86,14 @@ def sort_key(event: Mapping[str, Any]) -> tuple[str, str, int]:
 _ORDER = itemgetter("ts", "dev", "n")
 
 
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` builds this encoder
+#: anew on every call; one line per answer is encoded, so it is built once.
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode(event: Mapping[str, Any]) -> bytes:
     """One line: compact JSON, UTF-8 (note paths are often Chinese), newline-terminated."""
-    return (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return (_LINE_ENCODER.encode(event) + "\n").encode("utf-8")
 
 
 #: The one time stamp form: ``sort_key`` compares time stamps as text, so every device

@@ -237,19 +237,34 @@ def _construct_flat(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
     """
     ctors = _Loader.yaml_constructors
     scalar = yaml.ScalarNode
+    plain = _STR_TAG if _PLAIN_STR else None
     out: dict[Any, Any] = {}
     lists: list[tuple[list[Any], yaml.SequenceNode]] = []
     for key_node, value_node in node.value:
-        key = ctors[key_node.tag](loader, key_node)
+        tag = key_node.tag
+        key = key_node.value if tag == plain else ctors[tag](loader, key_node)
         if type(value_node) is scalar:
-            out[key] = ctors[value_node.tag](loader, value_node)
+            tag = value_node.tag
+            out[key] = value_node.value if tag == plain else ctors[tag](loader, value_node)
         else:
             items: list[Any] = []
             out[key] = items
             lists.append((items, value_node))
     for items, value_node in lists:
-        items.extend(ctors[item.tag](loader, item) for item in value_node.value)
+        items.extend(
+            item.value if item.tag == plain else ctors[item.tag](loader, item)
+            for item in value_node.value
+        )
     return out
+
+
+_STR_TAG = _TAG + "str"
+#: The safe ``str`` constructor of a scalar node is ``node.value`` itself (two calls deep:
+#: ``construct_yaml_str`` -> ``construct_scalar``); most frontmatter scalars are strings,
+#: so :func:`_construct_flat` reads it directly - only while the loader really uses it.
+_PLAIN_STR = (
+    _Loader.yaml_constructors.get(_STR_TAG) is yaml.constructor.SafeConstructor.construct_yaml_str
+)
 
 
 def load_scalar(text: str) -> object:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,7 +27,7 @@ from studyapp.core.frontmatter_io import (
 )
 from studyapp.core.safe_yaml import YamlProblem, load_scalar, load_with_pairs
 
-__all__ = ["remove_block", "replace_block", "write_schedule"]
+__all__ = ["ScheduleEdit", "edit_schedule", "remove_block", "replace_block", "write_schedule"]
 
 _KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _KEY_LINE = re.compile(rb"(['\"]?)([A-Za-z_][A-Za-z0-9_\-]*)\1[ \t]*:(?=[ \t\r\n]|$)")
@@ -266,7 +267,7 @@ def _verify(
     values: Mapping[str, ScheduleValue],
     old_parsed: tuple[dict[Any, Any], _Pairs] | None,
     old_parts: NoteParts | None = None,
-) -> None:
+) -> NoteParts:
     """Re-parse the result: written keys read back as intended, every other byte unchanged.
 
     Independent of how the edit was made: the values' spans are located again by the
@@ -274,7 +275,7 @@ def _verify(
     other keys, delimiters, body) must be identical, byte for byte.  ``old_parsed`` is
     the old block's :func:`_parse_block` as the edit already computed it (each version
     is parsed once); ``old_parts`` likewise its :func:`split_note` (the new version is
-    always split and parsed here, afresh).
+    always split and parsed here, afresh).  Returns the new version's split.
     """
     op = split_note(old) if old_parts is None else old_parts
     np_ = split_note(new)
@@ -327,9 +328,26 @@ def _verify(
                 problems.append("values of other keys changed")
     if problems:
         raise WriteBackError("write-back verification failed: " + "; ".join(problems))
+    return np_
+
+
+@dataclass(frozen=True)
+class ScheduleEdit:
+    """:func:`write_schedule`'s result and the head (BOM and frontmatter block with its
+    fences) of the note before and after, which the write-back stores for a byte-exact
+    undo: the edit split both versions already, so no caller splits them again."""
+
+    data: bytes
+    head_before: bytes
+    head_after: bytes
 
 
 def write_schedule(data: bytes, values: Mapping[str, ScheduleValue]) -> bytes:
+    """:func:`edit_schedule`'s new bytes."""
+    return edit_schedule(data, values).data
+
+
+def edit_schedule(data: bytes, values: Mapping[str, ScheduleValue]) -> ScheduleEdit:
     """Return ``data`` with only the named top-level keys' values rewritten (missing keys appended).
 
     Each value is replaced in its own character span as the YAML parser reports it, so
@@ -380,8 +398,8 @@ def write_schedule(data: bytes, values: Mapping[str, ScheduleValue]) -> bytes:
                 out.append(f"{key}: {_emit(value, None, date_style)}" + nl.decode())
         new_block = "".join(out).encode("utf-8")
         new = data[: parts.block_start] + new_block + data[parts.block_end :]
-    _verify(data, new, values, None if not parts.has_frontmatter else parsed, parts)
-    return new
+    new_parts = _verify(data, new, values, None if not parts.has_frontmatter else parsed, parts)
+    return ScheduleEdit(new, data[: parts.body_start], new[: new_parts.body_start])
 
 
 def replace_block(data: bytes, old_block: bytes, new_block: bytes) -> bytes:

@@ -66,6 +66,16 @@ def _durable(dbapi_connection: sqlite3.Connection, _record: Any, _proxy: Any) ->
     start-up) and marks the connection; a pooled connection must never carry that into
     an answer's commit.  Unmarked checkouts cost a dict lookup, not a statement.
     """
+    ensure_durable(dbapi_connection)
+
+
+def ensure_durable(dbapi_connection: sqlite3.Connection) -> None:
+    """Put ``synchronous = FULL`` back if the connection's last user lowered it.
+
+    Run at every pool checkout (:func:`_durable`) and at the start of every
+    transaction on the collection's held connection (which is never checked out
+    again, see ``Collection._driver_transaction``).
+    """
     if id(dbapi_connection) in lowered_sync:
         lowered_sync.discard(id(dbapi_connection))
         dbapi_connection.execute("PRAGMA synchronous = FULL")

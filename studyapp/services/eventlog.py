@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -92,16 +93,14 @@ def _next_id(session: Session) -> tuple[str, int]:
 
 
 def _next_id_raw(raw: Any) -> tuple[str, int]:
-    cursor = raw.cursor()
     sql = "UPDATE local_device SET counter = counter + 1 WHERE id = 1 RETURNING device_id, counter"
-    row = cursor.execute(sql).fetchone()
+    row = raw.execute(sql).fetchone()  # one row: the statement is done when it is read
     if row is None:
-        cursor.execute(
+        raw.execute(
             "INSERT INTO local_device (id, device_id, counter) VALUES (1, ?, 0)",
             (secrets.token_hex(6),),
         )
-        row = cursor.execute(sql).fetchone()
-    cursor.close()
+        row = raw.execute(sql).fetchone()
     return str(row[0]), int(row[1])
 
 
@@ -180,6 +179,12 @@ def _fsync_path(path: str) -> None:
 SYNCER = _Syncer()
 
 
+@functools.lru_cache(maxsize=16)
+def _log_file(notes_dir: Path, device: str) -> str:
+    """The device's log file name, joined once (each answer appends to it)."""
+    return os.path.join(notes_dir, LOG_DIR, f"{device}.jsonl")
+
+
 def append_lines(coll: Collection, device: str, data: bytes, *, wait: bool = True) -> None:
     """Append and fsync; raises ``OSError``.  The folder is fsync'd when the file is new.
 
@@ -189,7 +194,7 @@ def append_lines(coll: Collection, device: str, data: bytes, *, wait: bool = Tru
         # The answer path: the device's log file almost always exists already; opening
         # it without O_CREAT is the same append as below without the folder and file
         # look-ups.  Any failure (no file yet, folder gone) takes the full path below.
-        name = os.path.join(coll.notes_dir, LOG_DIR, f"{device}.jsonl")
+        name = _log_file(coll.notes_dir, device)
         try:
             fd = os.open(name, os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0))
         except OSError:

@@ -115,11 +115,16 @@ _MASTERY_SQL = (
     " fsrs_stability, fsrs_difficulty FROM cards WHERE note_id = ? ORDER BY id"
 )
 
-#: SM-2's card mastery reads interval, EF and lapses only: fewer columns per row of a
-#: note's ~50 cards (FSRS reads the whole schedule, ``_MASTERY_SQL``).
+#: SM-2's card mastery reads interval, EF and lapses only (FSRS reads the whole
+#: schedule, ``_MASTERY_SQL``), and is 0 for a card never reviewed: of a note's ~50
+#: cards only the note card, retired ones and reviewed ones come back as rows; the
+#: others are counted (``_NOTE_CARD_COUNT_SQL``, from the note_id index alone).  The
+#: ``+`` keeps SQLite on the note_id index (the other columns lead the queue indexes).
 _SM2_MASTERY_SQL = (
-    "SELECT retired, kind, interval, ef_milli, lapses FROM cards WHERE note_id = ? ORDER BY id"
+    "SELECT retired, kind, interval, ef_milli, lapses FROM cards WHERE note_id = ?"
+    " AND (+interval > 0 OR +kind = 'note' OR +retired) ORDER BY id"
 )
+_NOTE_CARD_COUNT_SQL = "SELECT count(*) FROM cards WHERE note_id = ?"
 
 _ANY_EXAM_SQL = "SELECT 1 FROM exams WHERE exam_date > ? LIMIT 1"
 _LOG_INSERT_SQL = (
@@ -356,7 +361,7 @@ class ReviewService(CardActions, UndoActions, DueQueue):
                         writeback_status = "pending"
                         values_before_json = writeback.encode_values(values_before)
                         values_after_json = writeback.encode_values(values_after)
-                        owed = (card.note_id, values_after_json, path, sha)
+                        owed = (card.note_id, values_after, path, sha)
             log_id = conn.execute(
                 _LOG_INSERT_SQL,
                 (
@@ -417,10 +422,12 @@ class ReviewService(CardActions, UndoActions, DueQueue):
         reviewed = False
         if isinstance(scheduler, Sm2Scheduler):
             # SM-2's mastery depends on interval, EF and lapses only: memoised, so a
-            # note's ~50 cards cost a dict lookup each, not a schedule object each.
-            for retired, kind, interval, ef_milli, lapses in conn.execute(
-                _SM2_MASTERY_SQL, (note_id,)
-            ):
+            # card costs a dict lookup, not a schedule object.  The cards not read
+            # (live fact cards never reviewed) are each a 0.0 in the facts: adding 0.0
+            # changes no float sum, so where they sit in the list does not matter.
+            rows = conn.execute(_SM2_MASTERY_SQL, (note_id,)).fetchall()
+            (count,) = conn.execute(_NOTE_CARD_COUNT_SQL, (note_id,)).fetchone()
+            for retired, kind, interval, ef_milli, lapses in rows:
                 if retired:
                     continue
                 value = _sm2_mastery(interval, ef_milli, lapses)
@@ -429,6 +436,7 @@ class ReviewService(CardActions, UndoActions, DueQueue):
                     note_value = value
                 else:
                     facts.append(value)
+            facts.extend([0.0] * (count - len(rows)))
             return combine_mastery(note_value, facts, reviewed=reviewed)
         day = today or self.coll.today()
         for retired, kind, interval, *state in conn.execute(_MASTERY_SQL, (note_id,)).fetchall():

@@ -23,6 +23,7 @@ import errno
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from studyapp.core.atomic import (
 )
 from studyapp.core.frontmatter_io import WriteBackError, sha256_hex, split_note
 from studyapp.core.printable import printable
-from studyapp.core.schedule_edit import write_schedule
+from studyapp.core.schedule_edit import edit_schedule
 from studyapp.db.models import Note, ReviewLog
 from studyapp.services.collection import Collection
 
@@ -106,7 +107,7 @@ def read_for_write(path: Path) -> tuple[bytes, FileIdentity]:
     age = time.time() - before.st_mtime
     if quiet > 0 and -quiet < age < quiet:
         raise NoteBusy(errno.EBUSY, "the note was saved by another program moments ago", str(path))
-    data = read_regular(path)
+    data = read_regular(path, st=before)
     after = os.stat(path)
     identity = file_identity(after)
     if file_identity(before) != identity or len(data) != after.st_size:
@@ -120,10 +121,14 @@ class WriteOutcome:
     message: str | None = None
 
 
+#: What ``json.dumps(..., ensure_ascii=False)`` builds on every call, built once (two
+#: encodings per answer).
+_VALUES_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def encode_values(values: dict[str, Any]) -> str:
-    return json.dumps(
-        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()},
-        ensure_ascii=False,
+    return _VALUES_ENCODER.encode(
+        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
     )
 
 
@@ -161,12 +166,46 @@ def _resolve(coll: Collection, rel_path: str) -> tuple[Path, str]:
     so the write replaces the very file that was checked, without a second walk)."""
     root = coll.notes_root()
     path = coll.notes_dir / rel_path
-    real = os.path.realpath(path)
+    real = _plain_real_path(coll, root, rel_path) or os.path.realpath(path)
     if not real.startswith(root.rstrip(os.sep) + os.sep):
         raise PermissionError(
             errno.EACCES, "note resolves outside the notes folder; not read or written", str(path)
         )
     return path, real
+
+
+def _plain_real_path(coll: Collection, root: str, rel_path: str) -> str | None:
+    """``os.path.realpath(notes_dir / rel_path)`` when it is provably ``root/rel_path``, else None.
+
+    ``realpath`` walks every component of the whole path in Python (~50 us an answer,
+    most of it above the notes folder).  The answer is plainly ``root/rel_path`` when
+    the notes folder and its resolved root are still the directory resolved at open
+    (one ``stat`` each, followed by the kernel) and no component of ``rel_path`` is a
+    symlink, ``.``, ``..`` or empty (one ``lstat`` each).  Anything else - a link, a
+    missing file, a retargeted folder, Windows - returns None and the caller walks with
+    ``realpath`` as before, so what is refused stays refused.
+    """
+    if os.name == "nt":
+        return None
+    parts = rel_path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    identity = coll.notes_root_identity()
+    if identity is None:
+        return None
+    try:
+        for folder in {str(coll.notes_dir), root}:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) != identity:
+                return None
+        current = root.rstrip(os.sep)
+        for part in parts:
+            current = current + os.sep + part
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return None
+    except (OSError, ValueError):
+        return None
+    return current
 
 
 def write_values(
@@ -205,20 +244,21 @@ def write_values(
         if current_sha != known_sha:
             reimport_one(coll, rel_path)  # the user's edit becomes what we write into
             continue
-        new_data = write_schedule(data, values)
+        edit = edit_schedule(data, values)
+        new_data = edit.data
+        written: os.stat_result | None = None
         if new_data != data:
             try:
-                atomic_write(Path(real), new_data, None, expected_identity=identity, resolved=True)
+                written = atomic_write(
+                    real, new_data, None, expected_identity=identity, resolved=True
+                )
             except WriteConflict:
                 if attempt == 2:
                     raise
                 continue
-        heads = head_of(data), head_of(new_data)
-        if then is None:
-            _store_file_state(coll, note_id, path, new_data, values, defer=defer)
-        else:
-            bound = _bind(then, heads)
-            _store_file_state(coll, note_id, path, new_data, values, bound, defer=defer)
+        heads = edit.head_before, edit.head_after
+        bound = None if then is None else _bind(then, heads)
+        _store_file_state(coll, note_id, path, new_data, values, bound, defer=defer, st=written)
         return heads
     raise WriteConflict(path, "the note keeps changing on disk; not written")
 
@@ -238,18 +278,22 @@ def _store_file_state(
     then: Callable[[sqlite3.Connection], None] | None = None,
     *,
     defer: bool = False,
+    st: os.stat_result | None = None,
 ) -> None:
     """Record the note's new hash/mtime/size (and the values now in it) after a write.
 
     ``data`` is what was just written, so it is hashed in memory, never re-read.  The
-    file's state is read now; the UPDATE (and ``then``) either commits at once with
+    file's state is ``st`` (:func:`atomic_write`'s look at the file it wrote: the size
+    and mtime of exactly the hashed bytes), else read now.  The UPDATE (and ``then``)
+    either commits at once with
     ``synchronous = NORMAL`` (:meth:`Collection.flush_owed`) or, with ``defer``, is
     owed to the collection (:meth:`Collection.defer`) and commits inside the next
     answer's transaction.  Losing it to a crash or power cut leaves the row ``pending``
     and the start-up roll-forward redoes it (idempotent), so the fsync the answer's own
     commit pays is not paid twice.
     """
-    st = os.stat(path)
+    if st is None:
+        st = os.stat(path)
     columns = {k: v for k, v in values.items() if k in _NOTE_COLUMNS}
     sets = "".join(f", {k} = ?" for k in columns)
     sql = f"UPDATE notes SET content_sha256 = ?, mtime_ns = ?, size = ?{sets} WHERE id = ?"
@@ -275,20 +319,20 @@ _NOTE_COLUMNS = {"last_reviewed", "next_review", "review_count", "mastery_level"
 
 
 def perform(
-    coll: Collection, log_id: int, *, owed: tuple[int, str, str, str] | None = None
+    coll: Collection, log_id: int, *, owed: tuple[int, dict[str, Any], str, str] | None = None
 ) -> WriteOutcome:
     """Do the write a review-log row owes its note, and record the outcome.
 
-    ``owed`` is ``(note_id, values JSON, note path, note sha256)`` when the caller has
-    just committed the row (a fresh answer owes ``note_values_after``); it saves
-    re-reading the row and the note.  The file's new state and the row's ``done``
-    mark are committed in one transaction: for a fresh answer, the next answer's
+    ``owed`` is ``(note_id, values, note path, note sha256)`` when the caller has just
+    committed the row (a fresh answer owes ``note_values_after``, which holds
+    ``encode_values(values)``); it saves re-reading the row and the note, and decoding
+    what the caller encoded.  The file's new state and the row's ``done`` mark are
+    committed in one transaction: for a fresh answer, the next answer's
     (:meth:`Collection.defer`), else one of their own.
     """
     if owed is not None:
-        note_id, values_json, rel_path, sha = owed
+        note_id, values, rel_path, sha = owed
         undoing = False
-        values = decode_values(values_json)
         known: tuple[str, str] | None = (rel_path, sha)
     else:
         with coll.session() as session:

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, text
 
 import studyapp.db.engine as db_engine
 from studyapp.core.frontmatter_io import load_meta, split_note
+from studyapp.core.schedule_edit import ScheduleEdit
 from studyapp.db.models import Card, Note, ReviewLog
 from studyapp.services import lock as lock_mod
 from studyapp.services import writeback
@@ -138,16 +139,16 @@ def test_edit_while_the_write_back_runs_survives(
     """The editor saves after studyapp read the note but before it swapped the new bytes in."""
     import_notes(coll)
     svc, card_id, path = _first_note_in_queue(coll)
-    real_write_schedule = writeback.write_schedule
+    real_edit_schedule = writeback.edit_schedule
     saved: list[bytes] = []
 
-    def user_saves_meanwhile(data: bytes, values: dict) -> bytes:  # type: ignore[type-arg]
-        new = real_write_schedule(data, values)
+    def user_saves_meanwhile(data: bytes, values: dict) -> ScheduleEdit:  # type: ignore[type-arg]
+        new = real_edit_schedule(data, values)
         if not saved:
             saved.append(_user_edit(path))
         return new
 
-    monkeypatch.setattr(writeback, "write_schedule", user_saves_meanwhile)
+    monkeypatch.setattr(writeback, "edit_schedule", user_saves_meanwhile)
     result = svc.record(card_id, 5, session_id=new_session_id())
     assert result.writeback == "done", result.message
     _assert_schedule_in_edited_file(coll, card_id, path, saved[0])

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from studyapp.core.frontmatter_io import BOM, load_meta, split_note
 from studyapp.core.model import SCHEDULE_KEYS
-from studyapp.core.schedule_edit import write_schedule
+from studyapp.core.schedule_edit import edit_schedule, write_schedule
 
 TEXT = st.text(
     alphabet=st.sampled_from(list("ab xyz[]{}#:,'\"-*&!|>%@`量化剪枝蒸馏精度显存？、。1０")),
@@ -123,6 +123,12 @@ def test_only_intended_lines_change(
     new = write_schedule(old, values)
 
     op, np_ = split_note(old), split_note(new)
+    edit = edit_schedule(old, values)  # the heads the write-back stores for undo
+    assert (edit.data, edit.head_before, edit.head_after) == (
+        new,
+        old[: op.body_start],
+        new[: np_.body_start],
+    )
     assert np_.has_frontmatter and np_.bom == op.bom
     assert new[np_.body_start :] == old[op.body_start :]  # body byte-identical
 
