@@ -246,6 +246,8 @@ def import_notes(
             writer.sync_calc_cards()  # before notes, so new notes can link to them
         _open_real_transaction(session)  # before the first per-note savepoint
         for done, parsed in enumerate(results, 1):
+            if done > 1 and (done - 1) % COMMIT_EVERY == 0:
+                _commit_so_far(session)  # the previous COMMIT_EVERY notes
             item = stat_of[parsed.rel_path]
             if parsed.note is None:
                 report.rejected.append(
@@ -313,6 +315,29 @@ def import_notes(
     return report
 
 
+#: Notes written per commit of a long import.  One transaction for 10,000 notes grew a
+#: 520 MB WAL that the final commit fsynced and the checkpoint then copied and fsynced
+#: again: 1.2 s at the end with both workers done.  Committing every 500 notes lets that
+#: I/O happen while the workers parse the next ones (the WAL restarts after each
+#: automatic checkpoint, so it also never holds more than ~26 MB).
+COMMIT_EVERY = 500
+
+
+def _commit_so_far(session: Any) -> None:
+    """Commit what the import has written and go on in a new transaction.
+
+    Each note is written inside its own savepoint, so every commit holds whole notes;
+    an import stopped later (an error, a crash) keeps them, and the next import reads
+    only the files it has not stored yet (their stat is not in the database).  The
+    notes marked missing and the import problems are written at the end, as before.
+    """
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if raw is not None and raw.in_transaction:
+        raw.commit()
+    _open_real_transaction(session)
+
+
 def _open_real_transaction(session: Any) -> None:
     """Make sure SQLite is inside the import's one transaction before any SAVEPOINT.
 
@@ -365,6 +390,7 @@ def reimport_one(coll: Collection, rel_path: str) -> ImportReport:
 
 
 __all__ = [
+    "COMMIT_EVERY",
     "ImportReport",
     "Parsed",
     "Problem",
