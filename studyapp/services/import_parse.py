@@ -73,7 +73,6 @@ __all__ = [
     "ParseStream",
     "Parsed",
     "parse_file",
-    "parse_many",
 ]
 
 
@@ -173,21 +172,6 @@ def _worker_start() -> None:
 
 def _parse_batch(items: list[tuple[str, bytes]]) -> list[Parsed]:
     return [parse_file(rel, data) for rel, data in items]
-
-
-def parse_many(items: list[tuple[str, bytes]], workers: int | None = None) -> Iterator[Parsed]:
-    """Parse files, on every core when there are many of them.
-
-    A generator, in input order: the caller writes the first results into the
-    database while the workers are still parsing the rest.
-    """
-    stream = ParseStream(len(items), workers)
-    try:
-        for rel, data in items:
-            stream.add(rel, data)
-        yield from stream.results()
-    finally:
-        stream.close()
 
 
 class ParseStream:

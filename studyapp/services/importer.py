@@ -31,7 +31,6 @@ from studyapp.services.import_parse import (
     Parsed,
     ParseStream,
     parse_file,
-    parse_many,
 )
 from studyapp.services.import_writer import NoteWriter
 from studyapp.services.scan import FoundNote, scan_notes
@@ -396,6 +395,5 @@ __all__ = [
     "Problem",
     "import_notes",
     "parse_file",
-    "parse_many",
     "reimport_one",
 ]
