@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from studyapp.core import srs
 from studyapp.core.fsrs_model import DEFAULT_PARAMS, state_from_sm2
-from studyapp.db.engine import SCHEMA_HEAD, make_engine, migrations_dir, upgrade_schema
+from studyapp.db.engine import SCHEMA_HEAD, make_engine, upgrade_schema
 from studyapp.db.models import Card, FsrsParams, Note, ReviewLog
 from studyapp.services import exams
 from studyapp.services.importer import import_notes
@@ -23,6 +23,7 @@ from studyapp.services.scheduler import (
     optimize,
     set_scheduler,
 )
+from tests.db.old_schema import engine_at
 from tests.sim_log import write_simulated_log
 
 DAY = date(2026, 11, 25)
@@ -187,18 +188,9 @@ def test_new_cards_in_an_exam_scope_come_first(coll) -> None:  # type: ignore[no
 
 
 def test_migration_0004_keeps_every_review_log_row(tmp_path: Path) -> None:
-    from alembic import command
-    from alembic.config import Config
 
     db = tmp_path / "old.sqlite3"
-    engine = make_engine(db)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(migrations_dir()))
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0002")
-        conn.commit()
+    engine = engine_at(db, "0002")
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO cards (id, note_id, kind, anchor, title, payload_json, sibling_key, "

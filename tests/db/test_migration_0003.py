@@ -13,16 +13,15 @@ import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from studyapp.core.cards import cards_for_note
 from studyapp.core.notefile import parse_note
-from studyapp.db.engine import SCHEMA_HEAD, make_engine, migrations_dir, upgrade_schema
+from studyapp.db.engine import SCHEMA_HEAD, make_engine, upgrade_schema
 from studyapp.services.collection import Collection
 from studyapp.services.importer import import_notes
 from tests.conftest import DATA
+from tests.db.old_schema import engine_at
 
 OLD = json.loads((DATA / "main_0002_anchors.json").read_text(encoding="utf-8"))["notes"]
 INT8 = "压缩/int8-vs-int4-量化.md"
@@ -39,14 +38,7 @@ def _old(rel: str, suffix: str) -> str:
 
 def _make_0002(db: Path) -> dict[str, int]:
     """The 0002 schema with main's cards for every bundled note; returns anchor -> id of INT8's."""
-    engine = make_engine(db)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(migrations_dir()))
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0002")
-        conn.commit()
+    engine = engine_at(db, "0002")
     ids: dict[str, int] = {}
     with engine.begin() as conn:
         for n, (rel, cards) in enumerate(sorted(OLD.items()), 1):

@@ -16,33 +16,25 @@ import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from studyapp.core.cards import cards_for_note
 from studyapp.core.frontmatter_io import sha256_hex
 from studyapp.core.notefile import parse_note
 from studyapp.core.table_store import CARD_GENERATOR_VERSION, is_compact, view_payload
-from studyapp.db.engine import SCHEMA_HEAD, make_engine, migrations_dir, upgrade_schema
+from studyapp.db.engine import SCHEMA_HEAD, make_engine, upgrade_schema
 from studyapp.services.collection import Collection
 from studyapp.services.importer import import_notes
 from studyapp.services.queries import card_rows
 from studyapp.services.review import ReviewService
 from tests.conftest import REPO
+from tests.db.old_schema import engine_at
 
 RETIRED = {"mode": "cell", "answer": "old", "presentations": ["recall"], "sibling_key": "x|y"}
 
 
 def _make_0007(db: Path, notes: Path) -> None:
-    engine = make_engine(db)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(migrations_dir()))
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0007")
-        conn.commit()
+    engine = engine_at(db, "0007")
     with engine.begin() as conn:
         for n, path in enumerate(sorted(notes.rglob("*.md")), 1):
             rel = path.relative_to(notes).as_posix()

@@ -16,6 +16,7 @@ from studyapp.db.engine import (
     upgrade_schema,
 )
 from studyapp.db.models import Base
+from tests.db.old_schema import engine_at
 
 
 def test_upgrade_creates_every_table(tmp_path: Path) -> None:
@@ -71,18 +72,9 @@ def test_migrations_folder_resolves() -> None:
 
 def test_upgrade_from_0001_keeps_review_history(tmp_path: Path) -> None:
     """A database made by the first release migrates with its history intact (FK off)."""
-    from alembic import command
-    from alembic.config import Config
 
     db = tmp_path / "old.sqlite3"
-    engine = make_engine(db)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(migrations_dir()))
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-        conn.commit()
+    engine = engine_at(db, "0001")
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO cards (id, note_id, kind, anchor, title, payload_json, sibling_key, "
